@@ -1,0 +1,117 @@
+"""The working-day calendar: a public contract every deadline in Dangjian is computed with.
+
+    is_workday(day) -> bool
+    add_workdays(start, n) -> date        start is day zero whatever it is; the n-th working day after it
+    deadline(received_at, workdays) -> datetime   23:59:59 Asia/Shanghai on add_workdays(local date, workdays)
+    is_known(year) -> bool                the official arrangement for that year is loaded
+
+Three layers, first match wins:
+1. a year an administrator entered in the admin (CalendarYear with its CalendarDay rows);
+2. the `chinese-calendar` package's data (holidays and 调休 working weekends as published by the State Council);
+3. for any other year, the statutory holidays of 《全国年节及纪念日放假办法》 (core.statutory), without 调休.
+Only layers 1 and 2 make a year *known*.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+import time
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import chinese_calendar
+
+from dangjian.core import statutory
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+#: Seconds an administrator's change may take to reach every process.
+OVERRIDE_TTL = 60
+
+# A year of the package counts as known only if its data reaches the year's last holiday (国庆, October).
+_PACKAGE_YEARS = frozenset(d.year for d in chinese_calendar.holidays if d.month == 10)
+
+_lock = threading.Lock()
+_cache: dict[int, tuple[float, dict[date, bool] | None]] = {}
+
+
+def clear_cache() -> None:
+    """Forget loaded overrides (the admin calls this after a change; tests between cases)."""
+    with _lock:
+        _cache.clear()
+
+
+def _overrides(year: int) -> dict[date, bool] | None:
+    """The administrator's table for a year ({day: is_workday}), or None when none was entered."""
+    now = time.monotonic()
+    with _lock:
+        hit = _cache.get(year)
+        if hit is not None and now - hit[0] < OVERRIDE_TTL:
+            return hit[1]
+    from dangjian.core.models import CalendarDay, CalendarYear
+
+    table: dict[date, bool] | None = None
+    if CalendarYear.objects.filter(year=year).exists():
+        table = dict(CalendarDay.objects.filter(year__year=year).values_list("day", "is_workday"))
+    with _lock:
+        _cache[year] = (now, table)
+    return table
+
+
+@functools.lru_cache(maxsize=256)
+def _statutory_days(year: int) -> frozenset[date]:
+    return frozenset(h.day for h in statutory.statutory_holidays(year))
+
+
+def is_known(year: int) -> bool:
+    """True when the official arrangement for the year is loaded (entered by an administrator or in the package)."""
+    return _overrides(year) is not None or year in _PACKAGE_YEARS
+
+
+def is_workday(day: date) -> bool:
+    if isinstance(day, datetime):
+        raise TypeError("is_workday takes a date, not a datetime")
+    table = _overrides(day.year)
+    if table is not None:
+        return table.get(day, day.weekday() < 5)
+    if day.year in _PACKAGE_YEARS:
+        return chinese_calendar.is_workday(day)
+    return day.weekday() < 5 and day not in _statutory_days(day.year)
+
+
+def add_workdays(start: date, n: int) -> date:
+    """The n-th working day after `start` (which counts as day zero whether or not it is a working day)."""
+    if n < 0:
+        raise ValueError("n must not be negative")
+    day = start
+    while n:
+        day += timedelta(days=1)
+        if is_workday(day):
+            n -= 1
+    return day
+
+
+def deadline(received_at: datetime, workdays: int) -> datetime:
+    """End of the day (23:59:59 Asia/Shanghai) of the `workdays`-th working day after `received_at`'s local date."""
+    if received_at.tzinfo is None:
+        raise ValueError("received_at must be an aware datetime")
+    local_day = received_at.astimezone(SHANGHAI).date()
+    due = add_workdays(local_day, workdays)
+    return datetime(due.year, due.month, due.day, 23, 59, 59, tzinfo=SHANGHAI)
+
+
+def workdays_between(start: date, end: date) -> int:
+    """Working days in (start, end]: how many working days `end` lies after `start` (negative if before)."""
+    if end < start:
+        return -workdays_between(end, start)
+    count, day = 0, start
+    while day < end:
+        day += timedelta(days=1)
+        count += is_workday(day)
+    return count
+
+
+def unknown_years_ahead(today: date, months: int = 12) -> list[int]:
+    """Years touched by the next `months` months whose arrangement is not loaded."""
+    end = today + timedelta(days=round(months * 30.44))
+    return [y for y in range(today.year, end.year + 1) if not is_known(y)]

@@ -41,9 +41,11 @@ format: $(TEST_STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# Each app keeps its own catalogue in <app>/locale; translate the new zh_Hans entries, then compile.
 messages: $(TEST_STAMP)
-	cd dangjian && ../$(BIN)/dangjian makemessages -l zh_Hans -l en --no-obsolete --no-location
-	cd dangjian && ../$(BIN)/dangjian compilemessages
+	for d in $$(find dangjian -type d -name locale -not -path '*/.venv/*'); do \
+	  (cd $$d/.. && $(CURDIR)/$(BIN)/dangjian makemessages -l zh_Hans -l en --no-obsolete --no-location && \
+	   $(CURDIR)/$(BIN)/dangjian compilemessages) || exit 1; done
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache .mypy_cache

@@ -60,6 +60,9 @@ INSTALLED_APPS = [
     "dangjian.portal",
     "dangjian.stats",
     "dangjian.search",
+    "dangjian.supervision",
+    "dangjian.education",
+    "dangjian.publicity",
     # Wagtail (the public site's CMS, at /cms/)
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
@@ -231,7 +234,7 @@ CONTENT_SECURITY_POLICY = {
 # --- i18n, time -----------------------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+LOCALE_PATHS: list[Path] = []  # each app carries its own catalogue in <app>/locale
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True

@@ -8,9 +8,16 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from dangjian.api.main import api
+
 urlpatterns = [
     path("", include("dangjian.portal.urls")),
     path("accounts/", include("dangjian.core.urls")),
+    path("supervision/", include("dangjian.supervision.urls")),
+    path("education/", include("dangjian.education.urls")),
+    path("publicity/", include("dangjian.publicity.urls")),
+    path("data/", include("dangjian.stats.urls")),
+    path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("admin/", admin.site.urls),

@@ -63,6 +63,8 @@ INSTALLED_APPS = [
     "dangjian.supervision",
     "dangjian.education",
     "dangjian.publicity",
+    "dangjian.services.registry",
+    "dangjian.services.dues",
     # Wagtail (the public site's CMS, at /cms/)
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
@@ -244,7 +246,7 @@ STATIC_URL = "/static/"
 STATIC_ROOT = Path(os.environ.get("DANGJIAN_STATIC_ROOT", DATA_DIR / "static"))
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("DANGJIAN_MEDIA_ROOT", DATA_DIR / "media"))
-STORAGES = {
+STORAGES: dict[str, dict] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (

@@ -16,6 +16,8 @@ urlpatterns = [
     path("supervision/", include("dangjian.supervision.urls")),
     path("education/", include("dangjian.education.urls")),
     path("publicity/", include("dangjian.publicity.urls")),
+    path("work/registry/", include("dangjian.services.registry.urls")),
+    path("work/dues/", include("dangjian.services.dues.urls")),
     path("data/", include("dangjian.stats.urls")),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),

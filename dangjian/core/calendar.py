@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import threading
 import time
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -30,6 +31,8 @@ OVERRIDE_TTL = 60
 
 # A year of the package counts as known only if its data reaches the year's last holiday (国庆, October).
 _PACKAGE_YEARS = frozenset(d.year for d in chinese_calendar.holidays if d.month == 10)
+_PACKAGE_HOLIDAYS = frozenset(chinese_calendar.holidays)
+_PACKAGE_WORKDAYS = frozenset(chinese_calendar.workdays)
 
 _lock = threading.Lock()
 _cache: dict[int, tuple[float, dict[date, bool] | None]] = {}
@@ -68,15 +71,23 @@ def is_known(year: int) -> bool:
     return _overrides(year) is not None or year in _PACKAGE_YEARS
 
 
+def _checker(year: int) -> Callable[[date], bool]:
+    """The working-day test for one year, from the first layer that has the year."""
+    table = _overrides(year)
+    if table is not None:
+        return lambda d: table.get(d, d.weekday() < 5)
+    if year in _PACKAGE_YEARS:
+        # The package's own rule (a listed holiday is off, a listed 调休 weekend day is on), without its
+        # per-call overhead: plain set lookups.
+        return lambda d: d in _PACKAGE_WORKDAYS or (d.weekday() < 5 and d not in _PACKAGE_HOLIDAYS)
+    holidays = _statutory_days(year)
+    return lambda d: d.weekday() < 5 and d not in holidays
+
+
 def is_workday(day: date) -> bool:
     if isinstance(day, datetime):
         raise TypeError("is_workday takes a date, not a datetime")
-    table = _overrides(day.year)
-    if table is not None:
-        return table.get(day, day.weekday() < 5)
-    if day.year in _PACKAGE_YEARS:
-        return chinese_calendar.is_workday(day)
-    return day.weekday() < 5 and day not in _statutory_days(day.year)
+    return _checker(day.year)(day)
 
 
 def add_workdays(start: date, n: int) -> date:
@@ -84,9 +95,11 @@ def add_workdays(start: date, n: int) -> date:
     if n < 0:
         raise ValueError("n must not be negative")
     day = start
+    checkers: dict[int, Callable[[date], bool]] = {}
     while n:
         day += timedelta(days=1)
-        if is_workday(day):
+        check = checkers.get(day.year) or checkers.setdefault(day.year, _checker(day.year))
+        if check(day):
             n -= 1
     return day
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import ClassVar, cast
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
@@ -35,7 +35,7 @@ class UnitQuerySet(models.QuerySet["Unit"]):
     def for_user(self, user) -> UnitQuerySet:
         from dangjian.core.permissions import scope_for
 
-        return scope_for(user).filter(self, "")
+        return cast(UnitQuerySet, scope_for(user).filter(self, ""))
 
 
 class Unit(models.Model):
@@ -100,8 +100,8 @@ class User(AbstractUser):
     )
 
     class Meta(AbstractUser.Meta):
-        verbose_name = _("user")
-        verbose_name_plural = _("users")
+        verbose_name = _("user")  # type: ignore[assignment]
+        verbose_name_plural = _("users")  # type: ignore[assignment]
 
     def __str__(self) -> str:
         return self.display_name or self.get_full_name() or self.username

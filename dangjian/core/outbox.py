@@ -72,7 +72,7 @@ def queue_notification(
     if channel not in Channel.values:
         raise ValueError(_("Unknown channel."))
     if not address and recipient is not None:
-        address = {Channel.SMS: recipient.mobile, Channel.EMAIL: recipient.email}.get(channel, "")
+        address = recipient.mobile if channel == Channel.SMS else recipient.email if channel == Channel.EMAIL else ""
     n = Notification.objects.create(
         channel=channel,
         recipient=recipient,

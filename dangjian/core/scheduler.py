@@ -151,7 +151,9 @@ def serve(tick: float = 5.0, stop=None) -> None:
                 leading = has
             if has:
                 run_due()
-            time.sleep(tick)
+            deadline = time.monotonic() + tick
+            while time.monotonic() < deadline and not (stop and stop()):
+                time.sleep(min(0.5, tick))
     finally:
         if leading:
             lease.release()

@@ -36,7 +36,8 @@ class Command(BaseCommand):
             helpers.append(subprocess.Popen([*me, "worker"]))  # noqa: S603
         if with_scheduler:
             helpers.append(subprocess.Popen([*me, "scheduler"]))  # noqa: S603
-        signal.signal(signal.SIGTERM, _interrupt)
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, _interrupt)
         try:
             if settings.PRODUCTION:
                 subprocess.run(  # noqa: S603

@@ -6,3 +6,6 @@ class SupervisionConfig(AppConfig):
     name = "dangjian.supervision"
     label = "supervision"
     verbose_name = _("Online Supervision Supermarket")
+
+    def ready(self) -> None:
+        from dangjian.supervision import demo, search, stats, workbench  # noqa: F401  (register with the registries)

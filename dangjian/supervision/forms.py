@@ -1,0 +1,113 @@
+"""Forms of the supervision supermarket: they only read input; the actions validate the rules and store."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from dangjian.core.models import Unit, UnitKind
+from dangjian.supervision import actions
+from dangjian.supervision.models import Category, RatingValue
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    widget = MultipleFileInput
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, list | tuple) else [data] if data else []
+        return [super(MultipleFileField, self).clean(f, initial) for f in files]
+
+
+class LetterForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=actions.TITLE_MAX)
+    body = forms.CharField(
+        label=_("Your letter"), widget=forms.Textarea(attrs={"rows": 10}), max_length=actions.BODY_MAX
+    )
+    category = forms.ChoiceField(label=_("Category"), choices=Category.choices, initial=Category.OTHER)
+    area = forms.ModelChoiceField(
+        label=_("Township"), queryset=Unit.objects.none(), required=False, empty_label=_("(county-wide or unknown)")
+    )
+    anonymous = forms.BooleanField(
+        label=_("Write anonymously"),
+        required=False,
+        help_text=_("Nothing that names you is kept. Keep your receipt: it is the only way to follow the letter."),
+    )
+    contact_name = forms.CharField(label=_("Your name"), max_length=50, required=False)
+    contact_phone = forms.CharField(label=_("Telephone"), max_length=20, required=False)
+    contact_email = forms.EmailField(label=_("E-mail"), required=False)
+    is_public = forms.BooleanField(
+        label=_("The answer may be published (personal data masked)"), required=False, initial=True
+    )
+    attachments = MultipleFileField(
+        label=_("Attachments"),
+        required=False,
+        help_text=_("Up to 5 files: PDF, images, Word, Excel or text; 10 MB each."),
+    )
+    #: A field people never see (hidden by CSS and from assistive technology); robots fill it in.
+    website = forms.CharField(required=False, label=_("Leave this empty"))
+
+    def __init__(self, *args, channel=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["area"].queryset = Unit.objects.filter(kind=UnitKind.TOWNSHIP, is_active=True).order_by("code")
+        if channel is not None and not channel.accepts_anonymous:
+            del self.fields["anonymous"]
+
+
+class ReceiptForm(forms.Form):
+    receipt = forms.CharField(label=_("Receipt"), max_length=64, widget=forms.TextInput(attrs={"autocomplete": "off"}))
+
+
+class RatingForm(ReceiptForm):
+    value = forms.ChoiceField(
+        label=_("How satisfied are you with the answer?"), choices=RatingValue.choices, widget=forms.RadioSelect
+    )
+    comment = forms.CharField(
+        label=_("Comment"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    receipt = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+
+class ReopenForm(ReceiptForm):
+    reason = forms.CharField(
+        label=_("Why the answer did not solve the problem"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    receipt = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+
+class TextForm(forms.Form):
+    body = forms.CharField(label=_("Text"), max_length=actions.BODY_MAX, widget=forms.Textarea(attrs={"rows": 6}))
+
+
+class DispatchForm(forms.Form):
+    unit = forms.ModelChoiceField(label=_("Lead unit"), queryset=Unit.objects.none())
+    co_units = forms.ModelMultipleChoiceField(label=_("Co-units"), queryset=Unit.objects.none(), required=False)
+    note = forms.CharField(label=_("Note"), required=False, max_length=2000)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        units = Unit.objects.filter(kind__in=(UnitKind.TOWNSHIP, UnitKind.DEPARTMENT), is_active=True).order_by("code")
+        self.fields["unit"].queryset = units
+        self.fields["co_units"].queryset = units
+
+
+class TransferForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+    suggested_unit = forms.ModelChoiceField(
+        label=_("Suggested unit"),
+        queryset=Unit.objects.filter(kind__in=(UnitKind.TOWNSHIP, UnitKind.DEPARTMENT)),
+        required=False,
+    )
+
+
+class QuestionForm(forms.Form):
+    asker = forms.CharField(label=_("Your name or a pen name (optional)"), max_length=50, required=False)
+    body = forms.CharField(label=_("Your question"), max_length=1000, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class AnswerForm(forms.Form):
+    guest = forms.CharField(label=_("Guest"), max_length=100)
+    answer = forms.CharField(label=_("Answer"), max_length=5000, widget=forms.Textarea(attrs={"rows": 4}))

@@ -1,0 +1,28 @@
+"""Periodic work of the supervision supermarket: the morning deadline sweep and the monthly bulletin draft."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.utils import timezone
+from django_tasks import task
+
+from dangjian.core import calendar
+from dangjian.supervision import actions
+from dangjian.supervision.models import Bulletin
+
+
+@task()
+def sweep_deadlines() -> dict[str, int]:
+    result = actions.sweep_deadlines()
+    return {"reminded": result.reminded, "chased": result.chased}
+
+
+@task()
+def draft_monthly_bulletin() -> int | None:
+    """Daily; drafts the last month's bulletin once (idempotent: nothing happens while one exists for that month)."""
+    today = timezone.now().astimezone(calendar.SHANGHAI).date()
+    last_month = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+    if Bulletin.objects.filter(month=last_month).exists():
+        return None
+    return actions.draft_bulletin(actor=None, month=last_month).pk

@@ -1,0 +1,275 @@
+"""Staff pages of the supervision supermarket (/work/supervision/): queues, one letter, and the acts on it.
+
+Every read goes through queries (scoped by the permission layer); every change through an action.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST, require_safe
+
+from dangjian.core.permissions import scope_for
+from dangjian.supervision import actions, forms, interviews, queries
+from dangjian.supervision.access import HEAD_KINDS, LEADER_KINDS, OFFICE_KINDS, READ_KINDS, RESPONDER_KINDS
+from dangjian.supervision.models import Bulletin, Interview, Question, QuestionState, Result, Status
+
+PAGE_SIZE = 25
+QUEUE_LABELS = {
+    "all": _("All"),
+    "waiting": _("Waiting for me"),
+    "signoff": _("Awaiting sign-off"),
+    "due": _("Due soon"),
+    "late": _("Late"),
+    "closed": _("Answered"),
+}
+
+
+def _require_reader(request: HttpRequest):
+    scope = scope_for(request.user)
+    if not scope.has_kind(*READ_KINDS):
+        raise PermissionDenied
+    return scope
+
+
+@require_safe
+def queue(request: HttpRequest) -> HttpResponse:
+    _require_reader(request)
+    name = request.GET.get("q", "all")
+    if name not in queries.QUEUES:
+        name = "all"
+    letters = queries.queue(request.user, name).only(
+        "pk", "title", "status", "received_at", "first_response_due", "result_due", "first_response_at",
+        "answered_at", "channel__name", "unit__name",
+    )  # fmt: skip
+    page = Paginator(letters, PAGE_SIZE).get_page(request.GET.get("page"))
+    tabs = [(key, str(QUEUE_LABELS[key])) for key in queries.QUEUES]
+    return render(request, "supervision/work/queue.html", {"page": page, "queue": name, "tabs": tabs})
+
+
+def _letter(request: HttpRequest, pk: int):
+    _require_reader(request)
+    found = queries.staff_letter(request.user, pk)
+    if found is None:
+        raise Http404
+    return found
+
+
+@require_safe
+def letter(request: HttpRequest, pk: int) -> HttpResponse:
+    found = _letter(request, pk)
+    scope = scope_for(request.user)
+    pending = [r for r in found.results.all() if r.signed_off_at is None]
+    context = {
+        "letter": found,
+        "is_office": scope.covers(found.channel.unit, OFFICE_KINDS),
+        "is_responder": found.status != Status.RECEIVED
+        and any(scope.covers(u, RESPONDER_KINDS) for u in [found.unit, *found.co_units.all()]),
+        "is_lead": found.status != Status.RECEIVED and scope.covers(found.unit, RESPONDER_KINDS),
+        "pending_result": pending[0] if pending and scope.covers(pending[0].unit, HEAD_KINDS) else None,
+        "dispatch_form": forms.DispatchForm(),
+        "text_form": forms.TextForm(),
+        "transfer_form": forms.TransferForm(),
+    }
+    return render(request, "supervision/work/letter.html", context)
+
+
+def _act(request: HttpRequest, pk: int, form_class, act, done: str) -> HttpResponse:
+    found = _letter(request, pk)
+    form = form_class(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for message in errors:
+                messages.error(request, message)
+        return redirect("supervision_work:letter", pk=found.pk)
+    try:
+        act(found, form.cleaned_data)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    except PermissionDenied as exc:
+        messages.error(request, str(exc) or _("You may not do this."))
+    else:
+        messages.success(request, done)
+    return redirect("supervision_work:letter", pk=found.pk)
+
+
+@require_POST
+def dispatch(request: HttpRequest, pk: int) -> HttpResponse:
+    return _act(
+        request,
+        pk,
+        forms.DispatchForm,
+        lambda letter, d: actions.dispatch_letter(
+            actor=request.user, letter=letter, unit=d["unit"], co_units=list(d["co_units"]), note=d["note"]
+        ),
+        _("The letter was dispatched."),
+    )
+
+
+@require_POST
+def follow_up(request: HttpRequest, pk: int) -> HttpResponse:
+    return _act(
+        request,
+        pk,
+        forms.TextForm,
+        lambda letter, d: actions.post_follow_up(actor=request.user, letter=letter, body=d["body"]),
+        _("The follow-up was posted in your unit's name."),
+    )
+
+
+@require_POST
+def result(request: HttpRequest, pk: int) -> HttpResponse:
+    return _act(
+        request,
+        pk,
+        forms.TextForm,
+        lambda letter, d: actions.post_result(actor=request.user, letter=letter, body=d["body"]),
+        _("The result waits for the unit head's sign-off."),
+    )
+
+
+@require_POST
+def transfer(request: HttpRequest, pk: int) -> HttpResponse:
+    return _act(
+        request,
+        pk,
+        forms.TransferForm,
+        lambda letter, d: actions.request_transfer(
+            actor=request.user, letter=letter, reason=d["reason"], suggested_unit=d["suggested_unit"]
+        ),
+        _("The letter went back to the office with your request."),
+    )
+
+
+@require_POST
+def sign_off(request: HttpRequest, pk: int) -> HttpResponse:
+    found = _letter(request, pk)
+    pending = get_object_or_404(Result, letter=found, signed_off_at__isnull=True)
+    approve = request.POST.get("decision") != "send_back"
+    try:
+        actions.sign_off_result(actor=request.user, result=pending, approve=approve, note=request.POST.get("note", ""))
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    except PermissionDenied as exc:
+        messages.error(request, str(exc) or _("You may not do this."))
+    else:
+        messages.success(request, _("The result was signed off.") if approve else _("The result was sent back."))
+    return redirect("supervision_work:letter", pk=found.pk)
+
+
+@require_safe
+def extensions(request: HttpRequest) -> HttpResponse:
+    _require_reader(request)
+    page = Paginator(queries.pending_extensions(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "supervision/work/extensions.html", {"page": page})
+
+
+@require_POST
+def decide_extension(request: HttpRequest, pk: int) -> HttpResponse:
+    ext = get_object_or_404(queries.pending_extensions(request.user), pk=pk)
+    try:
+        actions.decide_extension(
+            actor=request.user, extension=ext, grant=request.POST.get("grant") == "1", note=request.POST.get("note", "")
+        )
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+    return redirect("supervision_work:extensions")
+
+
+@require_safe
+def bulletins(request: HttpRequest) -> HttpResponse:
+    scope = scope_for(request.user)
+    if not scope.has_kind(*OFFICE_KINDS, *LEADER_KINDS):
+        raise PermissionDenied
+    page = Paginator(Bulletin.objects.all(), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "supervision/work/bulletins.html",
+        {"page": page, "can_publish": scope.has_kind(*LEADER_KINDS)},
+    )
+
+
+@require_POST
+def publish_bulletin(request: HttpRequest, pk: int) -> HttpResponse:
+    bulletin = get_object_or_404(Bulletin, pk=pk)
+    try:
+        actions.publish_bulletin(actor=request.user, bulletin=bulletin)
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+    else:
+        messages.success(request, _("The bulletin was published."))
+    return redirect("supervision_work:bulletins")
+
+
+def _moderated(request: HttpRequest):
+    return Interview.objects.for_user(request.user, kinds=OFFICE_KINDS)
+
+
+@require_safe
+def interview_list(request: HttpRequest) -> HttpResponse:
+    if not scope_for(request.user).has_kind(*OFFICE_KINDS):
+        raise PermissionDenied
+    page = Paginator(_moderated(request), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "supervision/work/interviews.html", {"page": page})
+
+
+@require_safe
+def interview(request: HttpRequest, pk: int) -> HttpResponse:
+    session = get_object_or_404(_moderated(request), pk=pk)
+    pending = session.questions.filter(state=QuestionState.PENDING)
+    approved = session.questions.filter(state=QuestionState.APPROVED)
+    return render(
+        request,
+        "supervision/work/interview.html",
+        {"interview": session, "pending": pending, "approved": approved, "answer_form": forms.AnswerForm()},
+    )
+
+
+def _interview_act(request: HttpRequest, pk: int, act) -> HttpResponse:
+    session = get_object_or_404(_moderated(request), pk=pk)
+    try:
+        act(session)
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+    return redirect("supervision_work:interview", pk=session.pk)
+
+
+@require_POST
+def moderate(request: HttpRequest, pk: int, question: int) -> HttpResponse:
+    return _interview_act(
+        request,
+        pk,
+        lambda s: interviews.moderate_question(
+            actor=request.user,
+            question=get_object_or_404(Question, interview=s, pk=question),
+            approve=request.POST.get("approve") == "1",
+        ),
+    )
+
+
+@require_POST
+def answer(request: HttpRequest, pk: int, question: int) -> HttpResponse:
+    form = forms.AnswerForm(request.POST)
+
+    def act(session):
+        if not form.is_valid():
+            raise ValidationError(_("Give the guest and the answer."))
+        interviews.answer_question(
+            actor=request.user,
+            question=get_object_or_404(Question, interview=session, pk=question),
+            answer=form.cleaned_data["answer"],
+            guest=form.cleaned_data["guest"],
+        )
+
+    return _interview_act(request, pk, act)
+
+
+@require_POST
+def archive(request: HttpRequest, pk: int) -> HttpResponse:
+    return _interview_act(request, pk, lambda s: interviews.archive_interview(actor=request.user, interview=s))

@@ -6,3 +6,6 @@ class PublicityConfig(AppConfig):
     name = "dangjian.publicity"
     label = "publicity"
     verbose_name = _("Online Publicity Supermarket")
+
+    def ready(self) -> None:
+        from dangjian.publicity import demo, search, stats  # noqa: F401  (registrations)

@@ -1,0 +1,138 @@
+"""Publicity: Chinese search p95 over 100,000 indexed documents; an article page against a minimal Django view."""
+
+from __future__ import annotations
+
+import random
+
+from bench.harness import Result, p95, progress, scale, timings
+
+WORDS = [
+    "党建",
+    "会昌",
+    "基层",
+    "党风廉政",
+    "乡村振兴",
+    "大学生村干部",
+    "干部",
+    "人才",
+    "组织",
+    "学习",
+    "教育",
+    "监督",
+    "公示",
+    "党员",
+    "支部",
+    "三会一课",
+    "主题党日",
+    "脐橙",
+    "产业",
+    "文武坝镇",
+    "筠门岭镇",
+    "西江镇",
+    "合作社",
+    "扶贫",
+    "调研",
+    "会议",
+    "部署",
+    "落实",
+    "整改",
+    "群众",
+    "服务",
+    "民生",
+    "道路",
+    "水利",
+    "教师",
+    "医疗",
+]
+
+
+def minimal(request):
+    """The baseline: the smallest Django view, through the same middleware stack (this module is its URLconf)."""
+    from django.http import HttpResponse
+
+    return HttpResponse("ok")
+
+
+def _urlpatterns():
+    from django.urls import path
+
+    return [path("minimal/", minimal)]
+
+
+QUERIES = ("党风廉政", "乡村振兴 会昌", "大学生村干部", "筠门岭镇 党员", "三会一课", "脐橙 产业 合作社")
+
+
+def _text(rng: random.Random, n: int) -> str:
+    return "，".join("".join(rng.sample(WORDS, 3)) for _ in range(n)) + "。"
+
+
+def run() -> list[Result]:
+    from django.contrib.auth.models import AnonymousUser
+    from django.test import Client, override_settings
+    from wagtail.models import Page, Site
+    from wagtail.search.backends import get_search_backend
+
+    from dangjian.publicity.models import ArticlePage, ColumnPage, HomePage
+    from dangjian.search.queries import search
+
+    rng = random.Random(4)
+    root = Page.get_first_root_node()
+    home = root.add_child(instance=HomePage(title="会昌党务公开网", slug="bench-home"))
+    Site.objects.update_or_create(
+        is_default_site=True, defaults={"hostname": "localhost", "port": 80, "root_page": home, "site_name": "bench"}
+    )
+    column = home.add_child(instance=ColumnPage(title="基层党建", slug="bench-jcdj"))
+    real = scale(300, 50)
+    progress(f"{real} live articles through Wagtail")
+    for i in range(real):
+        page = column.add_child(instance=ArticlePage(title=_text(rng, 1), slug=f"a{i}", body=f"<p>{_text(rng, 8)}</p>"))
+        page.save_revision().publish()
+    # The rest of the index: documents with the same vocabulary, written through the backend's own indexer.
+    total = scale(100_000, 5_000)
+    progress(f"{total - real} more documents in the search index")
+    index = get_search_backend().get_index_for_model(ArticlePage)
+    for start in range(0, total - real, 2000):
+        batch = [
+            ArticlePage(pk=10_000_000 + n, title=_text(rng, 1), body=f"<p>{_text(rng, 8)}</p>")
+            for n in range(start, min(start + 2000, total - real))
+        ]
+        index.add_items(ArticlePage, batch)
+    anon = AnonymousUser()
+    per_query = []
+    for q in QUERIES:
+        per_query += timings(lambda q=q: search(anon, q), repeat=scale(30, 10))
+    t_search = p95(per_query)
+    results = [
+        Result(
+            f"search p95 over {total:,} indexed documents",
+            t_search * 1000,
+            "ms",
+            "< 50 ms",
+            t_search < 0.05,
+            f"{len(QUERIES)} queries; {real} live pages",
+        )
+    ]
+
+    client = Client()
+    article = ArticlePage.objects.live().first()
+    t_page = timings(lambda: client.get(article.url), repeat=scale(200, 50))
+    global urlpatterns
+    urlpatterns = _urlpatterns()
+    with override_settings(ROOT_URLCONF=__name__):
+        t_min = timings(lambda: client.get("/minimal/"), repeat=scale(200, 50))
+    mean = lambda values: sum(values) / len(values)  # noqa: E731
+    ratio = mean(t_min) / mean(t_page)
+    results.append(
+        Result(
+            "uncached article page throughput / minimal Django view",
+            ratio,
+            "×",
+            "≥ 0.4×",
+            ratio >= 0.4,
+            f"article {1000 * mean(t_page):.1f} ms, minimal view {1000 * mean(t_min):.2f} ms (one thread, test client)",
+        )
+    )
+    return results
+
+
+urlpatterns: list = []

@@ -1,0 +1,143 @@
+"""Who may see which page or document: the one visibility rule every view, listing, feed, sitemap and search uses.
+
+A page is visible when it is live, not past its expiry, not below a page that is not (a draft, unpublished or
+expired page takes its whole branch off the site), and either public (with no Wagtail view restriction),
+or internal and the reader is a logged-in user of its unit: someone with a role at that unit or below it, or
+whose scope covers it (a role above it). Classified content is never stored, so it needs no rule here.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from wagtail.models import Page, PageViewRestriction
+from wagtail.query import PageQuerySet
+
+from dangjian.core.models import PATH_STEP, Unit
+from dangjian.core.permissions import scope_for
+from dangjian.publicity.models import (
+    ArticlePage,
+    BodyPage,
+    Classification,
+    ColumnPage,
+    NoticePage,
+    PublicityDocument,
+    PublicityPage,
+)
+
+#: First path segments the portal, the apps and the admins use: a column directly under the home cannot take them.
+RESERVED_SLUGS = frozenset(
+    {
+        "accounts", "supervision", "education", "publicity", "work", "data", "api", "i18n", "jsi18n", "admin",
+        "cms", "documents", "search", "m", "care", "static", "media", "sitemap.xml", "robots.txt",
+    }
+)  # fmt: skip
+
+
+def _role_paths(user) -> tuple[bool, tuple[str, ...]]:
+    scope = scope_for(user)
+    return scope.unrestricted, scope.paths()
+
+
+def in_unit(user, unit: Unit | None) -> bool:
+    """True when the user is of the unit: a role at it, below it, or above it (their scope covers it)."""
+    if unit is None or not getattr(user, "is_authenticated", False):
+        return False
+    unrestricted, paths = _role_paths(user)
+    return unrestricted or any(p.startswith(unit.path) or unit.path.startswith(p) for p in paths)
+
+
+def unit_q(user, field: str = "unit") -> Q:
+    """The rows whose unit the user is of (see `in_unit`), as one condition on indexed paths."""
+    if not getattr(user, "is_authenticated", False):
+        return Q(pk__in=[])
+    unrestricted, paths = _role_paths(user)
+    if unrestricted:
+        return Q()
+    if not paths:
+        return Q(pk__in=[])
+    ancestors = {p[:i] for p in paths for i in range(PATH_STEP, len(p) + 1, PATH_STEP)}
+    condition = Q(**{f"{field}__path__in": sorted(ancestors)})
+    for p in paths:
+        condition |= Q(**{f"{field}__path__descendant_of": p})
+    return condition
+
+
+def _restricted_paths() -> list[str]:
+    return list(PageViewRestriction.objects.values_list("page__path", flat=True))
+
+
+def _withdrawn(now) -> Q:
+    """Pages that are not on the site now: drafts, unpublished or expired pages (live or not, Wagtail lets a
+    page stay live under a withdrawn parent)."""
+    return Q(live=False) | Q(expire_at__lte=now)
+
+
+def _withdrawn_branches(now) -> list[str]:
+    """The paths of withdrawn pages that have pages below them: nothing below a withdrawn page is on the site,
+    or its URL, breadcrumbs and listings would show the withdrawn page's slug and title."""
+    return list(PublicityPage.objects.filter(_withdrawn(now), numchild__gt=0).values_list("path", flat=True))
+
+
+def visible_pages(user, model: type[PublicityPage] = PublicityPage) -> PageQuerySet:
+    """Pages of `model` the user may read now: live, unexpired, public or internal within their units."""
+    now = timezone.now()
+    qs = model.objects.live().filter(Q(expire_at__isnull=True) | Q(expire_at__gt=now))
+    for path in _withdrawn_branches(now):
+        qs = qs.exclude(path__startswith=path)
+    public = Q(classification=Classification.PUBLIC)
+    for path in _restricted_paths():
+        public &= ~Q(path__startswith=path)
+    internal = Q(classification=Classification.INTERNAL) & unit_q(user)
+    return qs.filter(public | internal)
+
+
+def public_pages(model: type[PublicityPage] = PublicityPage) -> QuerySet:
+    """What an anonymous visitor may read: the set feeds, the sitemap and the cache are built from."""
+    from django.contrib.auth.models import AnonymousUser
+
+    return visible_pages(AnonymousUser(), model)
+
+
+def can_view(user, page: Page) -> bool:
+    page = page.specific
+    if not isinstance(page, PublicityPage):
+        return False
+    now = timezone.now()
+    if not page.live or (page.expire_at is not None and page.expire_at <= now):
+        return False
+    if PublicityPage.objects.ancestor_of(page).filter(_withdrawn(now)).exists():
+        return False  # under a draft, unpublished or expired page: not on the site
+    if page.classification == Classification.PUBLIC:
+        return not page.get_view_restrictions().exists()
+    return page.classification == Classification.INTERNAL and in_unit(user, page.unit)
+
+
+def can_view_document(user, document: PublicityDocument) -> bool:
+    if document.classification == Classification.PUBLIC:
+        return True
+    return document.classification == Classification.INTERNAL and in_unit(user, document.unit)
+
+
+def visible_documents(user) -> QuerySet:
+    return PublicityDocument.objects.filter(
+        Q(classification=Classification.PUBLIC) | (Q(classification=Classification.INTERNAL) & unit_q(user))
+    )
+
+
+def column_items(
+    user, column: ColumnPage, *, model: type[PublicityPage] = BodyPage, direct: bool = False
+) -> PageQuerySet:
+    """The visible pages under a column, newest first (all depths, or only its children)."""
+    qs = visible_pages(user, model)
+    qs = qs.child_of(column) if direct else qs.descendant_of(column)
+    return qs.order_by("-first_published_at", "-pk")
+
+
+def latest(user, model: type[PublicityPage] = ArticlePage, limit: int = 8) -> QuerySet:
+    return visible_pages(user, model).order_by("-first_published_at", "-pk")[:limit]
+
+
+def open_notices(user) -> QuerySet:
+    today = timezone.localdate()
+    return visible_pages(user, NoticePage).filter(period_start__lte=today, period_end__gte=today, closed=False)

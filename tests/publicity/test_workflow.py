@@ -1,0 +1,48 @@
+"""Editorial workflow: an editor's draft is reviewed (审核) and published by a reviewer, then appears in its column,
+its feed and the search; every publish is in the audit log."""
+
+from __future__ import annotations
+
+from dangjian.core.models import AuditRecord, RoleKind
+from dangjian.publicity import actions
+from tests.publicity.conftest import add_page
+
+
+def test_an_editors_article_is_published_when_a_reviewer_approves_it(site, make_user, client):
+    tree = site["tree"]
+    editor = make_user("editor", (RoleKind.EDITOR, tree["d1"]))
+    reviewer = make_user("reviewer", (RoleKind.REVIEWER, tree["d1"]))
+    actions.sync_editorial_groups(actor=None, root=site["home"])
+    workflow = actions.ensure_column_workflow(actor=None, column=site["news"])
+    assert actions.ensure_column_workflow(actor=None, column=site["news"]) == workflow
+
+    article = add_page(site["news"], title="全县党风廉政建设工作会议召开", publish=False, user=editor)
+    assert article.get_workflow() == workflow
+    state = workflow.start(article, editor)
+    task_state = state.current_task_state
+    task = task_state.task.specific
+    assert task.get_actions(article, editor) == []  # the writer cannot approve their own article
+    assert client.get(article.url).status_code == 404
+
+    task.on_action(task_state, reviewer, "approve")
+    article.refresh_from_db()
+    assert article.live
+    assert article.title in client.get(site["news"].url).content.decode()
+    assert article.title in client.get(f"/publicity/feeds/{site['news'].pk}/rss/").content.decode()
+    assert article.url in client.get("/search/", {"q": "党风廉政"}).content.decode()
+    published = AuditRecord.objects.filter(verb="page.publish", object_id=str(article.pk)).get()
+    assert published.actor_id == reviewer.pk
+
+
+def test_a_user_who_loses_the_editor_role_leaves_the_editors_group(site, make_user):
+    from django.contrib.auth.models import Group
+
+    from dangjian.core import actions as core_actions
+    from dangjian.core.models import Role
+
+    editor = make_user("editor", (RoleKind.EDITOR, site["tree"]["d1"]))
+    actions.sync_editorial_groups(actor=None, root=site["home"])
+    assert Group.objects.get(name=actions.EDITORS).user_set.filter(pk=editor.pk).exists()
+    core_actions.revoke_role(actor=None, role=Role.objects.get(user=editor))
+    assert actions.sync_editorial_groups(actor=None, root=site["home"]) == {"added": 0, "removed": 1}
+    assert not Group.objects.get(name=actions.EDITORS).user_set.filter(pk=editor.pk).exists()

@@ -6,3 +6,6 @@ class EducationConfig(AppConfig):
     name = "dangjian.education"
     label = "education"
     verbose_name = _("Online Education Supermarket")
+
+    def ready(self) -> None:
+        from dangjian.education import demo, search, stats  # noqa: F401  (register demo loader, search source, figures)

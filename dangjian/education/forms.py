@@ -1,0 +1,62 @@
+"""Forms of the education supermarket: validation only; the actions decide."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from dangjian.education.models import Industry, Topic
+
+MAX_REPORT_FILE = 1024 * 1024
+
+
+class StationForm(forms.Form):
+    equipment = forms.CharField(
+        label=_("Equipment"),
+        max_length=200,
+        required=False,
+        help_text=_("e.g. satellite receiver, projector, 40 seats"),
+    )
+    session_minutes = forms.IntegerField(label=_("Length of a session in minutes"), min_value=15, max_value=480)
+    has_bandwidth = forms.BooleanField(label=_("Broadband"), required=False)
+    industries = forms.ModelMultipleChoiceField(
+        label=_("Local industries"),
+        queryset=Industry.objects.all(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+
+class RequestForm(forms.Form):
+    station = forms.TypedChoiceField(label=_("Station"), coerce=int)
+    topic = forms.ModelChoiceField(label=_("Or a topic"), queryset=Topic.objects.all(), required=False)
+    name = forms.CharField(label=_("Your name"), max_length=50, required=False)
+    phone = forms.CharField(label=_("Telephone"), max_length=20, required=False)
+    note = forms.CharField(label=_("Note"), max_length=200, required=False)
+
+
+class AddItemForm(forms.Form):
+    resource = forms.TypedChoiceField(label=_("Library item"), coerce=int)
+
+
+class ReportForm(forms.Form):
+    held_on = forms.DateField(label=_("Held on"), widget=forms.DateInput(attrs={"type": "date"}))
+    minutes = forms.IntegerField(label=_("Length in minutes"), min_value=1, max_value=720)
+    attendance = forms.IntegerField(label=_("Attendance"), min_value=0, max_value=10000)
+    played = forms.TypedMultipleChoiceField(label=_("Items played"), coerce=int, widget=forms.CheckboxSelectMultiple)
+    attendees = forms.TypedMultipleChoiceField(
+        label=_("Members checked in"), coerce=int, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    discussion = forms.CharField(
+        label=_("Discussion after the class"), widget=forms.Textarea(attrs={"rows": 4}), required=False, max_length=5000
+    )
+
+
+class ReportFileForm(forms.Form):
+    file = forms.FileField(label=_("Report file (report.json from the offline package)"))
+
+    def clean_file(self):
+        f = self.cleaned_data["file"]
+        if f.size > MAX_REPORT_FILE:
+            raise forms.ValidationError(_("A report file is at most 1 MB."))
+        return f

@@ -1,0 +1,254 @@
+"""Reads of the education supermarket: what a visitor may see, search, the builder's data, the report card."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.db.models import Count, Q, QuerySet, Sum
+from django.utils import timezone
+
+from dangjian.core.models import PATH_STEP, Unit, UnitKind
+from dangjian.core.permissions import scope_for
+from dangjian.education import programme
+from dangjian.education.models import (
+    Access,
+    Category,
+    Classification,
+    ClassReport,
+    CountyItem,
+    Kind,
+    PlayedItem,
+    PlayRequest,
+    ProgrammeItem,
+    ProgrammeState,
+    RequestState,
+    Resource,
+    SeasonRule,
+    Station,
+)
+from dangjian.education.words import segment
+
+
+def visible_resources(user) -> QuerySet[Resource]:
+    """Published items the visitor may open: public ones for everyone; members-only ones for anyone logged in;
+    internal ones for people in the owning unit's organisation (a role at or below it, or above it in scope)."""
+    qs = Resource.objects.filter(published_at__lte=timezone.now())
+    condition = Q(access=Access.PUBLIC, classification=Classification.PUBLIC)
+    if user is not None and user.is_authenticated and user.is_active:
+        scope = scope_for(user)
+        if scope.unrestricted:
+            return qs
+        condition |= Q(classification=Classification.PUBLIC)
+        paths = scope.paths()
+        prefixes = sorted({p[:i] for p in paths for i in range(PATH_STEP, len(p) + 1, PATH_STEP)})
+        if prefixes:
+            condition |= Q(classification=Classification.INTERNAL) & (Q(unit__path__in=prefixes) | scope.q("unit"))
+    return qs.filter(condition)
+
+
+def can_see(user, resource: Resource) -> bool:
+    return visible_resources(user).filter(pk=resource.pk).exists()
+
+
+def in_category(qs: QuerySet[Resource], category: Category) -> QuerySet[Resource]:
+    """A category's items and those of its sub-categories (the tree is two levels deep)."""
+    return qs.filter(Q(category=category) | Q(category__parent=category))
+
+
+def new_this_week(qs: QuerySet[Resource]) -> QuerySet[Resource]:
+    return qs.filter(published_at__gte=timezone.now() - timedelta(days=7)).order_by("-published_at")
+
+
+def most_studied(qs: QuerySet[Resource]) -> QuerySet[Resource]:
+    return qs.order_by("-study_seconds", "-view_count", "-pk")
+
+
+def search(user, query: str):
+    """The visitor's visible items matching the query, most relevant first."""
+    query = query.strip()[:100]
+    if not query:
+        return visible_resources(user).none()
+    return visible_resources(user).search(segment(query), operator="and")
+
+
+# --- stations and the Sunday class ----------------------------------------------------------------------
+
+#: Weeks back in which an item a station played is not planned again.
+RECENT_WEEKS = 8
+#: Minutes planned for reading and discussing a document or an e-edition at a class.
+DOCUMENT_MINUTES = 15
+
+
+def next_sunday(today: date) -> date:
+    """The coming Sunday (a week ahead when today is Sunday)."""
+    return today + timedelta(days=6 - today.weekday() or 7)
+
+
+def planned_minutes(kind: str, duration: int | None) -> int | None:
+    if kind in (Kind.VIDEO, Kind.AUDIO):
+        return max(1, -(-(duration or 0) // 60)) if duration else None
+    if kind in (Kind.DOCUMENT, Kind.EDITION):
+        return DOCUMENT_MINUTES
+    return None  # a link cannot be played at a class
+
+
+def playable() -> QuerySet[Resource]:
+    """Library items a class may play before villagers: open to everyone, published, not links."""
+    return visible_resources(None).exclude(kind=Kind.LINK)
+
+
+def catalogue(sunday: date) -> programme.Catalogue:
+    rows = list(playable().values_list("pk", "kind", "duration").order_by("-study_seconds", "-view_count", "pk"))
+    minutes = {pk: m for pk, kind, duration in rows if (m := planned_minutes(kind, duration))}
+    by_topic: dict[int, list[int]] = {}
+    for topic_id, resource_id in (
+        Resource.topics.through.objects.filter(resource_id__in=minutes)
+        .order_by("pk")
+        .values_list("topic_id", "resource_id")
+    ):
+        by_topic.setdefault(topic_id, []).append(resource_id)
+    order = {pk: i for i, (pk, _k, _d) in enumerate(rows)}
+    for ids in by_topic.values():
+        ids.sort(key=order.__getitem__)
+    county = list(
+        CountyItem.objects.filter(start__lte=sunday, end__gte=sunday)
+        .order_by("start", "pk")
+        .values_list("resource_id", flat=True)
+    )
+    rule_resources: dict[int, list[int]] = {}
+    for rule_id, resource_id in SeasonRule.resources.through.objects.order_by("pk").values_list(
+        "seasonrule_id", "resource_id"
+    ):
+        rule_resources.setdefault(rule_id, []).append(resource_id)
+    rules = [
+        programme.Rule(tuple(rule_resources.get(pk, ())), frozenset(months or ()), industry_id, priority)
+        for pk, months, industry_id, priority in SeasonRule.objects.filter(is_active=True).values_list(
+            "pk", "months", "industry_id", "priority"
+        )
+    ]
+    fill = [pk for pk, kind, _d in rows if kind in (Kind.VIDEO, Kind.AUDIO) and pk in minutes]
+    return programme.Catalogue(minutes=minutes, by_topic=by_topic, county=county, rules=rules, fill=fill)
+
+
+def station_inputs(stations: QuerySet[Station], sunday: date) -> list[programme.Station]:
+    """Each station's plain data for the builder, in a fixed number of queries whatever the number of stations."""
+    ids = list(stations.values_list("pk", flat=True))
+    industries: dict[int, set[int]] = {}
+    for station_id, industry_id in Station.industries.through.objects.filter(station_id__in=ids).values_list(
+        "station_id", "industry_id"
+    ):
+        industries.setdefault(station_id, set()).add(industry_id)
+    requests: dict[int, list[programme.Request]] = {}
+    for pk, station_id, resource_id, topic_id in (
+        PlayRequest.objects.filter(station_id__in=ids, state=RequestState.PENDING)
+        .order_by("created_at", "pk")
+        .values_list("pk", "station_id", "resource_id", "topic_id")
+    ):
+        requests.setdefault(station_id, []).append(programme.Request(pk, resource_id, topic_id))
+    since = sunday - timedelta(weeks=RECENT_WEEKS)
+    recent: dict[int, set[int]] = {}
+    for station_id, resource_id in PlayedItem.objects.filter(
+        report__station_id__in=ids, report__held_on__gte=since, report__held_on__lt=sunday
+    ).values_list("report__station_id", "resource_id"):
+        recent.setdefault(station_id, set()).add(resource_id)
+    for station_id, resource_id in ProgrammeItem.objects.filter(
+        programme__station_id__in=ids,
+        programme__state=ProgrammeState.PUBLISHED,
+        programme__sunday__gte=since,
+        programme__sunday__lt=sunday,
+    ).values_list("programme__station_id", "resource_id"):
+        recent.setdefault(station_id, set()).add(resource_id)
+    return [
+        programme.Station(
+            station_id=pk,
+            session_minutes=minutes,
+            industries=frozenset(industries.get(pk, ())),
+            requests=requests.get(pk, []),
+            recent=frozenset(recent.get(pk, ())),
+        )
+        for pk, minutes in stations.values_list("pk", "session_minutes")
+    ]
+
+
+def month_bounds(month: date) -> tuple[date, date]:
+    start = month.replace(day=1)
+    end = date(start.year + 1, 1, 1) if start.month == 12 else date(start.year, start.month + 1, 1)
+    return start, end
+
+
+def minimum() -> tuple[int, int]:
+    """The monthly minimum of a station: (sessions, hours); a common rule is 2 and 20, configurable."""
+    return (
+        getattr(settings, "DANGJIAN_EDUCATION_MIN_SESSIONS", 2),
+        getattr(settings, "DANGJIAN_EDUCATION_MIN_HOURS", 20),
+    )
+
+
+@dataclass
+class CardRow:
+    """One line of the 月报卡: a station, or a township's or the county's total."""
+
+    unit_id: int
+    name: str
+    stations: int = 0
+    sessions: int = 0
+    minutes: int = 0
+    attendance: int = 0
+    below: int = 0  # stations under the minimum
+    station_pk: int | None = None
+    township: str = ""
+
+    @property
+    def hours(self) -> float:
+        return round(self.minutes / 60, 1)
+
+    @property
+    def flagged(self) -> bool:
+        return self.below > 0
+
+
+@dataclass
+class ReportCard:
+    month: date
+    stations: list[CardRow]
+    townships: list[CardRow]
+    county: CardRow
+    min_sessions: int
+    min_hours: int
+
+
+def report_card(user, month: date, kinds=None) -> ReportCard:
+    """The month's report card over the stations the user may see (in roles of `kinds`), by township and county."""
+    start, end = month_bounds(month)
+    min_sessions, min_hours = minimum()
+    stations = Station.objects.for_user(user, kinds=kinds).select_related("unit__parent").order_by("unit__path")
+    totals = {
+        row["station_id"]: row
+        for row in ClassReport.objects.filter(station__in=stations, held_on__gte=start, held_on__lt=end)
+        .values("station_id")
+        .annotate(sessions=Count("pk"), minutes=Sum("minutes"), attendance=Sum("attendance"))
+    }
+    township_path_len = 2 * PATH_STEP
+    township_names = dict(Unit.objects.filter(kind=UnitKind.TOWNSHIP).values_list("path", "name"))
+    township_ids = dict(Unit.objects.filter(kind=UnitKind.TOWNSHIP).values_list("path", "pk"))
+    rows, by_township = [], {}
+    county = CardRow(0, "")
+    for s in stations:
+        t = totals.get(s.pk, {})
+        tpath = s.unit.path[:township_path_len]
+        row = CardRow(
+            s.unit_id, s.name, 1, t.get("sessions", 0), t.get("minutes") or 0, t.get("attendance") or 0,
+            station_pk=s.pk, township=township_names.get(tpath, ""),
+        )  # fmt: skip
+        row.below = int(row.sessions < min_sessions or row.minutes < min_hours * 60)
+        rows.append(row)
+        agg = by_township.setdefault(tpath, CardRow(township_ids.get(tpath, 0), township_names.get(tpath, "")))
+        for target in (agg, county):
+            target.stations += 1
+            target.sessions += row.sessions
+            target.minutes += row.minutes
+            target.attendance += row.attendance
+            target.below += row.below
+    return ReportCard(month, rows, list(by_township.values()), county, min_sessions, min_hours)

@@ -6,3 +6,6 @@ class RegistryConfig(AppConfig):
     name = "dangjian.services.registry"
     label = "registry"
     verbose_name = _("Member, cadre and talent registry")
+
+    def ready(self) -> None:
+        from dangjian.services.registry import demo, stats  # noqa: F401  (register the demo loader and the figures)

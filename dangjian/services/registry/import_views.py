@@ -1,0 +1,120 @@
+"""The registry's import and export pages: upload, a background check with a progress bar, every problem by row,
+then an import of all rows or only the valid ones; the template; export with chosen columns, masked by role."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from openpyxl import Workbook
+
+from dangjian.core import audit
+from dangjian.core.permissions import scope_for
+from dangjian.services.dues.export import XLSX
+from dangjian.services.registry import importing, queries, tasks
+from dangjian.services.registry.access import EDIT_KINDS, VIEW_KINDS
+from dangjian.services.registry.forms import ExportForm, ImportForm, SearchForm
+from dangjian.services.registry.models import ImportJob, ImportState
+
+PROBLEMS_PAGE = 100
+
+
+def _require(request: HttpRequest, kinds) -> None:
+    if not scope_for(request.user).has_kind(*kinds):
+        raise PermissionDenied
+
+
+def import_start(request: HttpRequest) -> HttpResponse:
+    _require(request, EDIT_KINDS)
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        content = upload.read()
+        job = ImportJob.objects.create(
+            owner=request.user, filename=upload.name[:200], content=content, digest=importing.file_digest(content)
+        )
+        transaction.on_commit(lambda: tasks.check_import.enqueue(job.pk))
+        return redirect("registry:import_job", pk=job.pk)
+    jobs = ImportJob.objects.filter(owner=request.user).defer("content")[:10]
+    return render(request, "registry/import_start.html", {"form": form, "jobs": jobs})
+
+
+def import_job(request: HttpRequest, pk: int) -> HttpResponse:
+    job = get_object_or_404(ImportJob.objects.defer("content"), pk=pk, owner=request.user)
+    page = Paginator(job.problems, PROBLEMS_PAGE).get_page(request.GET.get("page"))
+    running = job.state in (ImportState.CHECKING, ImportState.IMPORTING)
+    bad_rows = len({row for row, _col, _reason in job.problems})
+    return render(
+        request, "registry/import_job.html", {"job": job, "page": page, "running": running, "bad_rows": bad_rows}
+    )
+
+
+@require_POST
+def import_apply(request: HttpRequest, pk: int) -> HttpResponse:
+    job = get_object_or_404(ImportJob.objects.defer("content"), pk=pk, owner=request.user)
+    only_valid = request.POST.get("only_valid") == "1"
+    if job.state != ImportState.CHECKED or (job.problems and not only_valid):
+        messages.error(request, _("This file cannot be imported as it is: fix it, or import only the valid rows."))
+        return redirect("registry:import_job", pk=job.pk)
+    ImportJob.objects.filter(pk=job.pk).update(state=ImportState.IMPORTING, only_valid=only_valid, done=0)
+    transaction.on_commit(lambda: tasks.apply_import.enqueue(job.pk))
+    return redirect("registry:import_job", pk=job.pk)
+
+
+def import_template(request: HttpRequest) -> HttpResponse:
+    _require(request, EDIT_KINDS)
+    response = HttpResponse(importing.template_xlsx(), content_type=XLSX)
+    response["Content-Disposition"] = 'attachment; filename="registry-template.xlsx"'
+    return response
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def _csv_stream(rows: Iterator[list]) -> Iterator[str]:
+    writer = csv.writer(_Echo(), lineterminator="\r\n")
+    yield "\ufeff"  # Excel reads UTF-8 only with a byte-order mark
+    for row in rows:
+        yield writer.writerow(["" if c is None else c for c in row])
+
+
+def export(request: HttpRequest) -> HttpResponse:
+    """The current search's people with the chosen columns; ID numbers and phones masked unless the role may
+    export personal data (the export is audit-logged either way)."""
+    _require(request, VIEW_KINDS)
+    form = ExportForm(request.GET or None)
+    search = SearchForm(request.GET, user=request.user)
+    if not (form.is_bound and form.is_valid() and search.is_valid()):
+        return render(request, "registry/export.html", {"form": form, "query": request.GET.urlencode()})
+    filters = queries.SearchFilters.from_dict(search.filters())
+    people = queries.search(request.user, filters).prefetch_related("tags")
+    unmasked = importing.may_export_unmasked(request.user)
+    fields = form.cleaned_data["fields"]
+    audit.record(actor=request.user, verb="person.export",
+                 after={"filters": filters.to_dict(), "fields": fields, "unmasked": unmasked})  # fmt: skip
+    rows = importing.export_rows(people, fields, unmasked=unmasked)
+    name = f"registry-{importing.stamp()}"
+    if form.cleaned_data["format"] == "csv":
+        response = StreamingHttpResponse(_csv_stream(rows), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+        return response
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("registry")
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    response = HttpResponse(buffer.getvalue(), content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
+    return response

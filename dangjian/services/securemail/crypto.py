@@ -1,0 +1,480 @@
+"""The crypto suites of the encrypted mail network: key pairs, key wrapping, signatures and chunked streams.
+
+Two suites share one interface so every layer above (and every test) runs on either:
+
+- ``nacl`` (default), libsodium through PyNaCl: X25519 sealed boxes (``crypto_box_seal``) wrap keys, Ed25519 signs,
+  XChaCha20-Poly1305 ``secretstream`` encrypts content in chunks, Argon2id derives keys from passphrases,
+  XChaCha20-Poly1305-IETF seals small secrets, BLAKE2b hashes.
+- ``sm`` (商用密码 / 国密): SM2 public-key encryption (GM/T 0003.4-2012, ciphertext order C1‖C3‖C2) wraps keys, SM2
+  with SM3 (GM/T 0003.2, Z_A with the default ID "1234567812345678" of GM/T 0009-2012) signs, SM4-GCM
+  (GB/T 32907-2016 with the GCM mode of ISO/IEC 19772) encrypts content in chunks arranged as the STREAM
+  construction (Hoang, Reyhanitabar, Rogaway, Vizár, "Online Authenticated-Encryption and its Nonce-Reuse
+  Misuse-Resistance", CRYPTO 2015), PBKDF2-HMAC-SM3 derives keys from passphrases, SM3 hashes.
+  SM4 and SM3 come from `cryptography` (OpenSSL). The SM2 curve arithmetic is gmssl's; the random scalars,
+  the KDF, the C3 check and the range checks are done here because gmssl draws its nonces from `random`
+  (not a CSPRNG), hashes the KDF input as hex text and never compares C3.
+
+A stream on disk: MAGIC ‖ suite id (1 byte) ‖ stream header ‖ chunks. Every chunk but the last carries exactly
+CHUNK plaintext bytes; the last is tagged final, so truncation, reordering and appending are all detected.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import queue
+import secrets
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import BinaryIO, Protocol
+
+import nacl.bindings as sodium
+import nacl.exceptions
+import nacl.public
+import nacl.pwhash
+import nacl.signing
+
+from dangjian.services.securemail import conf
+
+MAGIC = b"DJM1"
+CHUNK = 64 * 1024
+
+
+class CryptoError(Exception):
+    """A key, signature or ciphertext did not verify: wrong key, or the data was altered."""
+
+
+@dataclass(frozen=True)
+class KeyPair:
+    public: bytes
+    private: bytes
+
+
+class Hasher(Protocol):
+    def update(self, data: bytes, /) -> None: ...
+
+    def digest(self) -> bytes: ...
+
+
+class Suite:
+    """What every suite provides. Keys are raw bytes; lengths differ per suite."""
+
+    name: str
+    code: int
+    content_key_bytes: int
+    header_bytes: int
+    tag_bytes: int
+
+    # --- keys
+    def wrap_keypair(self) -> KeyPair:
+        raise NotImplementedError
+
+    def sign_keypair(self) -> KeyPair:
+        raise NotImplementedError
+
+    def wrap(self, public: bytes, secret: bytes) -> bytes:
+        raise NotImplementedError
+
+    def unwrap(self, keypair: KeyPair, wrapped: bytes) -> bytes:
+        raise NotImplementedError
+
+    def sign(self, private: bytes, public: bytes, data: bytes) -> bytes:
+        raise NotImplementedError
+
+    def verify(self, public: bytes, data: bytes, signature: bytes) -> None:
+        raise NotImplementedError
+
+    def passphrase_key(self, passphrase: str, salt: bytes) -> bytes:
+        raise NotImplementedError
+
+    def seal(self, key: bytes, plaintext: bytes, aad: bytes = b"") -> bytes:
+        raise NotImplementedError
+
+    def open(self, key: bytes, sealed: bytes, aad: bytes = b"") -> bytes:
+        raise NotImplementedError
+
+    def hasher(self) -> Hasher:
+        raise NotImplementedError
+
+    def new_content_key(self) -> bytes:
+        return secrets.token_bytes(self.content_key_bytes)
+
+    # --- streams
+    def push_state(self, key: bytes) -> tuple[bytes, Callable[[bytes, bool], bytes]]:
+        """A new stream: its header and a function (chunk, final) → ciphertext chunk."""
+        raise NotImplementedError
+
+    def pull_state(self, key: bytes, header: bytes) -> Callable[[bytes, bool], bytes]:
+        """Open a stream: a function (ciphertext chunk, expect final) → plaintext; raises CryptoError."""
+        raise NotImplementedError
+
+    def fingerprint(self, public: bytes) -> str:
+        h = self.hasher()
+        h.update(public)
+        digest = h.digest().hex()[:32]
+        return " ".join(digest[i : i + 4] for i in range(0, 32, 4))
+
+
+# ----------------------------------------------------------------------------------------------------------- nacl
+class NaclSuite(Suite):
+    name = "nacl"
+    code = 1
+    content_key_bytes = sodium.crypto_secretstream_xchacha20poly1305_KEYBYTES
+    header_bytes = sodium.crypto_secretstream_xchacha20poly1305_HEADERBYTES
+    tag_bytes = sodium.crypto_secretstream_xchacha20poly1305_ABYTES
+
+    def wrap_keypair(self) -> KeyPair:
+        sk = nacl.public.PrivateKey.generate()
+        return KeyPair(bytes(sk.public_key), bytes(sk))
+
+    def sign_keypair(self) -> KeyPair:
+        sk = nacl.signing.SigningKey.generate()
+        return KeyPair(bytes(sk.verify_key), bytes(sk))
+
+    def wrap(self, public: bytes, secret: bytes) -> bytes:
+        return sodium.crypto_box_seal(secret, public)
+
+    def unwrap(self, keypair: KeyPair, wrapped: bytes) -> bytes:
+        try:
+            return sodium.crypto_box_seal_open(wrapped, keypair.public, keypair.private)
+        except (nacl.exceptions.CryptoError, ValueError, TypeError) as exc:
+            raise CryptoError("unwrap failed") from exc
+
+    def sign(self, private: bytes, public: bytes, data: bytes) -> bytes:
+        return nacl.signing.SigningKey(private).sign(data).signature
+
+    def verify(self, public: bytes, data: bytes, signature: bytes) -> None:
+        try:
+            nacl.signing.VerifyKey(public).verify(data, signature)
+        except (nacl.exceptions.BadSignatureError, ValueError, TypeError) as exc:
+            raise CryptoError("bad signature") from exc
+
+    def passphrase_key(self, passphrase: str, salt: bytes) -> bytes:
+        ops, mem = conf.argon2_limits()
+        return nacl.pwhash.argon2id.kdf(32, passphrase.encode(), salt[:16], opslimit=ops, memlimit=mem)
+
+    def seal(self, key: bytes, plaintext: bytes, aad: bytes = b"") -> bytes:
+        nonce = secrets.token_bytes(sodium.crypto_aead_xchacha20poly1305_ietf_NPUBBYTES)
+        return nonce + sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(plaintext, aad, nonce, key)
+
+    def open(self, key: bytes, sealed: bytes, aad: bytes = b"") -> bytes:
+        n = sodium.crypto_aead_xchacha20poly1305_ietf_NPUBBYTES
+        try:
+            return sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(sealed[n:], aad, sealed[:n], key)
+        except (nacl.exceptions.CryptoError, ValueError, TypeError) as exc:
+            raise CryptoError("open failed") from exc
+
+    def hasher(self) -> Hasher:
+        return hashlib.blake2b(digest_size=32)
+
+    def push_state(self, key: bytes):
+        state = sodium.crypto_secretstream_xchacha20poly1305_state()
+        header = sodium.crypto_secretstream_xchacha20poly1305_init_push(state, key)
+        push = sodium.crypto_secretstream_xchacha20poly1305_push
+        message = sodium.crypto_secretstream_xchacha20poly1305_TAG_MESSAGE
+        final_tag = sodium.crypto_secretstream_xchacha20poly1305_TAG_FINAL
+
+        def encrypt(chunk: bytes, final: bool) -> bytes:
+            return push(state, chunk, tag=final_tag if final else message)
+
+        return header, encrypt
+
+    def pull_state(self, key: bytes, header: bytes):
+        state = sodium.crypto_secretstream_xchacha20poly1305_state()
+        try:
+            sodium.crypto_secretstream_xchacha20poly1305_init_pull(state, header, key)
+        except (nacl.exceptions.CryptoError, ValueError, TypeError) as exc:
+            raise CryptoError("bad stream header") from exc
+        pull = sodium.crypto_secretstream_xchacha20poly1305_pull
+        final_tag = sodium.crypto_secretstream_xchacha20poly1305_TAG_FINAL
+
+        def decrypt(chunk: bytes, final: bool) -> bytes:
+            try:
+                plaintext, tag = pull(state, chunk)
+            except (nacl.exceptions.CryptoError, ValueError, TypeError) as exc:
+                raise CryptoError("stream chunk altered") from exc
+            if (tag == final_tag) != final:
+                raise CryptoError("stream truncated or extended")
+            return plaintext
+
+        return decrypt
+
+
+# ------------------------------------------------------------------------------------------------------------ 国密
+class SmSuite(Suite):
+    name = "sm"
+    code = 2
+    content_key_bytes = 16  # SM4 keys are 128 bits (GB/T 32907-2016)
+    header_bytes = 7  # the STREAM nonce prefix; nonce = prefix(7) ‖ counter(4, big-endian) ‖ last flag(1)
+    tag_bytes = 16
+
+    def __init__(self) -> None:
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+        from gmssl import sm2
+
+        self._hashes, self._cipher, self._algorithms, self._modes = hashes, Cipher, algorithms, modes
+        self._sm2 = sm2
+        table = sm2.default_ecc_table
+        self._n = int(table["n"], 16)
+        self._p = int(table["p"], 16)
+        self._a = int(table["a"], 16)
+        self._b = int(table["b"], 16)
+        self._g = table["g"]
+        self._curve = sm2.CryptSM2(private_key="1", public_key=self._g)
+
+    def _sm3(self, *parts: bytes) -> bytes:
+        h = self._hashes.Hash(self._hashes.SM3())
+        for p in parts:
+            h.update(p)
+        return h.finalize()
+
+    def _scalar(self) -> int:
+        return secrets.randbelow(self._n - 1) + 1
+
+    def _mul(self, k: int, point: bytes) -> bytes:
+        return bytes.fromhex(self._curve._kg(k, point.hex()))
+
+    def _on_curve(self, point: bytes) -> bool:
+        if len(point) != 64:
+            return False
+        x, y = int.from_bytes(point[:32]), int.from_bytes(point[32:])
+        return x < self._p and y < self._p and (y * y - (x**3 + self._a * x + self._b)) % self._p == 0
+
+    def _kdf(self, z: bytes, length: int) -> bytes:
+        # GM/T 0003.4-2012 §5.4.3: Ha_i = SM3(Z ‖ ct), ct a 32-bit counter from 1.
+        out = b"".join(self._sm3(z, i.to_bytes(4, "big")) for i in range(1, -(-length // 32) + 1))
+        return out[:length]
+
+    def _keypair(self) -> KeyPair:
+        d = secrets.randbelow(self._n - 2) + 1  # GM/T 0003.1 §6.1: d ∈ [1, n-2]
+        return KeyPair(self._mul(d, bytes.fromhex(self._g)), d.to_bytes(32, "big"))
+
+    wrap_keypair = _keypair
+    sign_keypair = _keypair
+
+    def wrap(self, public: bytes, secret: bytes) -> bytes:
+        # GM/T 0003.4-2012 §6.1, output C1 ‖ C3 ‖ C2 (C1 without the 04 prefix).
+        while True:
+            k = self._scalar()
+            c1 = self._mul(k, bytes.fromhex(self._g))
+            xy = self._mul(k, public)
+            t = self._kdf(xy, len(secret))
+            if any(t):
+                break
+        c2 = bytes(a ^ b for a, b in zip(secret, t, strict=True))
+        c3 = self._sm3(xy[:32], secret, xy[32:])
+        return c1 + c3 + c2
+
+    def unwrap(self, keypair: KeyPair, wrapped: bytes) -> bytes:
+        c1, c3, c2 = wrapped[:64], wrapped[64:96], wrapped[96:]
+        if not self._on_curve(c1) or not c2:
+            raise CryptoError("unwrap failed")
+        xy = self._mul(int.from_bytes(keypair.private), c1)
+        t = self._kdf(xy, len(c2))
+        secret = bytes(a ^ b for a, b in zip(c2, t, strict=True))
+        if not hmac.compare_digest(self._sm3(xy[:32], secret, xy[32:]), c3):
+            raise CryptoError("unwrap failed")
+        return secret
+
+    def _gmssl(self, private: bytes, public: bytes):
+        # Set the public key after construction: gmssl's constructor strips a "04" prefix with str.lstrip("04"),
+        # which also eats the leading 0s and 4s of an x coordinate that starts with them (1 key in 256).
+        key = self._sm2.CryptSM2(private_key=private.hex() if private else "1", public_key="")
+        key.public_key = public.hex()
+        return key
+
+    def sign(self, private: bytes, public: bytes, data: bytes) -> bytes:
+        signer = self._gmssl(private, public)
+        k = format(self._scalar(), "064x")
+        return bytes.fromhex(signer.sign_with_sm3(data, k))
+
+    def verify(self, public: bytes, data: bytes, signature: bytes) -> None:
+        if len(signature) != 64 or not self._on_curve(public):
+            raise CryptoError("bad signature")
+        r, s = int.from_bytes(signature[:32]), int.from_bytes(signature[32:])
+        if not (0 < r < self._n and 0 < s < self._n):  # GM/T 0003.2 §7.1 B1, B2
+            raise CryptoError("bad signature")
+        verifier = self._gmssl(b"", public)
+        if not verifier.verify_with_sm3(signature.hex(), data):
+            raise CryptoError("bad signature")
+
+    def passphrase_key(self, passphrase: str, salt: bytes) -> bytes:
+        from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
+
+        return PBKDF2HMAC(self._hashes.SM3(), 16, salt, conf.pbkdf2_iterations()).derive(passphrase.encode())
+
+    def _gcm(self, key: bytes, nonce: bytes, plaintext: bytes, aad: bytes) -> bytes:
+        enc = self._cipher(self._algorithms.SM4(key), self._modes.GCM(nonce)).encryptor()
+        if aad:
+            enc.authenticate_additional_data(aad)
+        return enc.update(plaintext) + enc.finalize() + enc.tag
+
+    def _gcm_open(self, key: bytes, nonce: bytes, sealed: bytes, aad: bytes) -> bytes:
+        from cryptography.exceptions import InvalidTag
+
+        if len(sealed) < 16:
+            raise CryptoError("open failed")
+        dec = self._cipher(self._algorithms.SM4(key), self._modes.GCM(nonce, sealed[-16:])).decryptor()
+        if aad:
+            dec.authenticate_additional_data(aad)
+        try:
+            return dec.update(sealed[:-16]) + dec.finalize()
+        except InvalidTag as exc:
+            raise CryptoError("open failed") from exc
+
+    def seal(self, key: bytes, plaintext: bytes, aad: bytes = b"") -> bytes:
+        nonce = secrets.token_bytes(12)
+        return nonce + self._gcm(key, nonce, plaintext, aad)
+
+    def open(self, key: bytes, sealed: bytes, aad: bytes = b"") -> bytes:
+        return self._gcm_open(key, sealed[:12], sealed[12:], aad)
+
+    def hasher(self) -> Hasher:
+        h = self._hashes.Hash(self._hashes.SM3())
+
+        class _Sm3:
+            def update(self, data: bytes) -> None:
+                h.update(data)
+
+            def digest(self) -> bytes:
+                return h.copy().finalize()
+
+        return _Sm3()
+
+    def _stream(self, key: bytes, prefix: bytes, seal: bool):
+        counter = 0
+
+        def step(chunk: bytes, final: bool) -> bytes:
+            nonlocal counter
+            nonce = prefix + counter.to_bytes(4, "big") + (b"\x01" if final else b"\x00")
+            counter += 1
+            if seal:
+                return self._gcm(key, nonce, chunk, b"")
+            try:
+                return self._gcm_open(key, nonce, chunk, b"")
+            except CryptoError as exc:
+                raise CryptoError("stream chunk altered, truncated or extended") from exc
+
+        return step
+
+    def push_state(self, key: bytes):
+        prefix = secrets.token_bytes(self.header_bytes)
+        return prefix, self._stream(key, prefix, seal=True)
+
+    def pull_state(self, key: bytes, header: bytes):
+        if len(header) != self.header_bytes:
+            raise CryptoError("bad stream header")
+        return self._stream(key, header, seal=False)
+
+
+SUITES: dict[str, Suite] = {}
+
+
+def suite(name: str | None = None) -> Suite:
+    """The suite by name (the deployment's, `DANGJIAN_SECUREMAIL_SUITE`, when none is given)."""
+    name = name or conf.suite_name()
+    if name not in SUITES:
+        if name == "nacl":
+            SUITES[name] = NaclSuite()
+        elif name == "sm":
+            SUITES[name] = SmSuite()
+        else:
+            raise ValueError(f"unknown securemail suite {name!r}")
+    return SUITES[name]
+
+
+def suite_by_code(code: int) -> Suite:
+    return suite({1: "nacl", 2: "sm"}.get(code, "?"))
+
+
+# -------------------------------------------------------------------------------------------------------- streams
+def encrypt_stream(s: Suite, key: bytes, src: BinaryIO, dst: BinaryIO, chunk: int = CHUNK) -> tuple[int, bytes]:
+    """Encrypt src into dst in constant memory. Returns (plaintext size, hash of everything written to dst).
+
+    Digesting and writing run on a second thread, a few chunks behind the cipher: libsodium (through cffi), hashlib
+    (for buffers over 2 KiB) and file writes all release the GIL, so on two cores the digest costs little time.
+    """
+    header, push = s.push_state(key)
+    digest = s.hasher()
+    pending: queue.Queue[bytes | None] = queue.Queue(maxsize=8)
+    failure: list[BaseException] = []
+
+    def sink() -> None:
+        try:
+            while (block := pending.get()) is not None:
+                digest.update(block)
+                dst.write(block)
+        except BaseException as exc:  # reported to the caller below; keep draining so the producer never blocks
+            failure.append(exc)
+            while pending.get() is not None:
+                pass
+
+    writer = threading.Thread(target=sink, name="securemail-sink", daemon=True)
+    writer.start()
+    size = 0
+    try:
+        pending.put(MAGIC + bytes([s.code]) + header)
+        current = src.read(chunk)
+        while True:
+            following = src.read(chunk) if len(current) == chunk else b""
+            final = not following
+            pending.put(push(current, final))
+            size += len(current)
+            if final or failure:
+                break
+            current = following
+    finally:
+        pending.put(None)
+        writer.join()
+    if failure:
+        raise failure[0]
+    return size, digest.digest()
+
+
+def stream_digest(s: Suite, src: BinaryIO, chunk: int = 1024 * 1024) -> bytes:
+    digest = s.hasher()
+    while block := src.read(chunk):
+        digest.update(block)
+    return digest.digest()
+
+
+def decrypt_stream(key: bytes, src: BinaryIO, chunk: int = CHUNK) -> Iterator[bytes]:
+    """Yield the plaintext of an encrypted stream chunk by chunk; raises CryptoError on any alteration."""
+    lead = src.read(len(MAGIC) + 1)
+    if len(lead) != len(MAGIC) + 1 or lead[:4] != MAGIC:
+        raise CryptoError("not an encrypted stream")
+    try:
+        s = suite_by_code(lead[4])
+    except ValueError as exc:
+        raise CryptoError("unknown suite") from exc
+    pull = s.pull_state(key, src.read(s.header_bytes))
+    size = chunk + s.tag_bytes
+    current = src.read(size)
+    while True:
+        following = src.read(size) if len(current) == size else b""
+        final = not following
+        yield pull(current, final)
+        if final:
+            return
+        current = following
+
+
+def encrypt_bytes(s: Suite, key: bytes, data: bytes) -> bytes:
+    import io
+
+    out = io.BytesIO()
+    encrypt_stream(s, key, io.BytesIO(data), out)
+    return out.getvalue()
+
+
+def decrypt_bytes(key: bytes, data: bytes) -> bytes:
+    import io
+
+    return b"".join(decrypt_stream(key, io.BytesIO(data)))
+
+
+def random_salt() -> bytes:
+    return os.urandom(16)

@@ -1,0 +1,108 @@
+"""The SMPP 3.4 gateway against an SMSC the project did not write (node-smpp's server on loopback): windowed
+submit_sm with receipts, long messages with a UDH, inbound replies, a dropped connection mid-campaign."""
+
+import pytest
+
+from dangjian.services.sms import dispatch
+from dangjian.services.sms.gateways import GatewayError, Outgoing, Receipt, make_gateway
+from dangjian.services.sms.models import CampaignState, Inbound, Message, MessageState, OptOut
+from tests.sms.conftest import add_people, assert_each_once, campaign
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def states(c) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for s in c.messages.values_list("state", flat=True):
+        out[s] = out.get(s, 0) + 1
+    return out
+
+
+def test_a_campaign_of_10000_messages_is_delivered_with_receipts(smsc, secretary, branches, settings):
+    settings.DANGJIAN_SMS_APPROVAL_THRESHOLD = 100000
+    add_people(branches["b1"], 10000)
+    c = campaign(secretary, branches)
+    assert c.recipient_count == 10000
+    dispatch.run(make_gateway(), linger=1)
+    smsc.wait_for_parts(10000)
+    assert_each_once(smsc, {f"137{i:08d}" for i in range(10000)})
+    assert states(c) == {MessageState.DELIVERED: 10000}
+    assert c.messages.exclude(gateway_id="").count() == 10000
+    c.refresh_from_db()
+    assert c.state == CampaignState.DONE
+
+
+def test_a_long_message_goes_in_parts_with_a_udh_and_is_delivered_when_every_part_is(smsc, secretary, branches):
+    add_people(branches["b1"], 3)
+    c = campaign(secretary, branches, body="党" * 150)
+    dispatch.run(make_gateway(), linger=1)
+    parts = smsc.wait_for_parts(9)
+    assert len(parts) == 9
+    for mobile in {p["dst"] for p in parts}:
+        mine = sorted((p for p in parts if p["dst"] == mobile), key=lambda p: p["seq"])
+        assert [p["seq"] for p in mine] == [1, 2, 3] and {p["total"] for p in mine} == {3}
+        assert len({p["ref"] for p in mine}) == 1
+        assert "".join(p["text"] for p in mine) == "【会昌组工】" + "党" * 150
+    assert states(c) == {MessageState.DELIVERED: 3}
+    assert set(c.messages.values_list("parts", "parts_done")) == {(3, 3)}
+
+
+def test_the_smsc_drops_the_connection_mid_campaign_and_nothing_is_lost_or_doubled(
+    smsc_factory, secretary, branches, settings
+):
+    settings.DANGJIAN_SMS_APPROVAL_THRESHOLD = 100000
+    settings.DANGJIAN_SMS_DOUBT_SECONDS = 2
+    smsc = smsc_factory(DROP_AFTER="1234")
+    add_people(branches["b1"], 3000)
+    c = campaign(secretary, branches)
+    dispatch.run(make_gateway(), linger=1)
+    smsc.wait_for_parts(3000)
+    assert_each_once(smsc, {f"137{i:08d}" for i in range(3000)})
+    assert states(c) == {MessageState.DELIVERED: 3000}
+
+
+def test_a_td_reply_from_the_smsc_opts_the_number_out(smsc, secretary, branches):
+    add_people(branches["b1"], 1)
+    campaign(secretary, branches)
+    dispatch.run(make_gateway(), linger=0.5)
+    gateway = make_gateway()
+    gateway.poll(0.2)  # bound: the SMSC now has a session to deliver the reply to
+    smsc.send_mo("13700000000", "TD")
+    events = []
+    for _ in range(20):
+        events += gateway.poll(0.2)
+        if events:
+            break
+    dispatch.handle(gateway, events)
+    gateway.close()
+    assert OptOut.objects.filter(mobile="13700000000", source="reply").exists()
+    assert Inbound.objects.get().campaign is not None
+
+
+def test_enquire_link_keeps_an_idle_session_bound(smsc, monkeypatch):
+    monkeypatch.setenv("DANGJIAN_SMPP_ENQUIRE_SECONDS", "0.1")
+    gateway = make_gateway()
+    gateway.submit([Outgoing(1, "13800138000", "hello")])
+    assert gateway.poll(0.6)  # the receipt, read between enquire_link exchanges
+    assert gateway.sock is not None
+    assert gateway.submit([Outgoing(2, "13800138001", "again")])[0].ids
+    gateway.close()
+
+
+def test_a_refused_bind_and_an_absent_smsc_raise_after_the_retries(smsc, monkeypatch):
+    monkeypatch.setenv("DANGJIAN_SMPP_PASSWORD", "wrong")
+    monkeypatch.setenv("DANGJIAN_SMPP_RETRIES", "1")
+    with pytest.raises(GatewayError, match="bind refused"):
+        make_gateway().submit([Outgoing(1, "13800138000", "x")])
+    smsc.stop()
+    monkeypatch.setenv("DANGJIAN_SMPP_PASSWORD", "secret")
+    with pytest.raises(GatewayError):
+        make_gateway().submit([Outgoing(1, "13800138000", "x")])
+
+
+def test_a_receipt_for_an_unrecorded_id_resolves_the_message_in_doubt(db, branches):
+    m = Message.objects.create(mobile="13800138000", body="x", gateway="smpp", state=MessageState.SUBMITTING)
+    assert dispatch.apply_receipts("smpp", [Receipt("ABC", MessageState.DELIVERED, mobile="13800138000")]) == 1
+    m.refresh_from_db()
+    assert (m.state, m.gateway_id) == (MessageState.DELIVERED, "ABC")
+    assert dispatch.apply_receipts("smpp", [Receipt("ABC", MessageState.DELIVERED, mobile="13800138000")]) == 0

@@ -30,7 +30,7 @@ test: $(TEST_STAMP)
 	DANGJIAN_ENV=test $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: $(TEST_STAMP)
-	DANGJIAN_ENV=test $(BIN)/python -m bench
+	DANGJIAN_ENV=test QUICK=$(QUICK) $(BIN)/python -m bench $(BENCH)
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check .

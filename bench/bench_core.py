@@ -40,7 +40,14 @@ def run() -> list[Result]:
     ratio = t_big / t_small
     results = [
         Result("subtree (100 units) p95 in a 100k-unit table", t_big * 1000, "ms", "< 20 ms", t_big < 0.02),
-        Result("subtree p95 ratio, 100k-unit / 1k-unit table", ratio, "×", "≤ 2×", ratio <= 2.0, f"1k: {t_small * 1000:.2f} ms"),
+        Result(
+            "subtree p95 ratio, 100k-unit / 1k-unit table",
+            ratio,
+            "×",
+            "≤ 2×",
+            ratio <= 2.0,
+            f"1k: {t_small * 1000:.2f} ms",
+        ),
     ]
     t_audit = timings(lambda: audit.record(actor=None, verb="bench.append", after={"n": 1}), repeat=500)
     per_sec = len(t_audit) / sum(t_audit)

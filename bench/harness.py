@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import statistics
 import time
 from collections.abc import Callable
@@ -35,3 +36,17 @@ def timings(fn: Callable[[], object], *, repeat: int = 50, warmup: int = 3) -> l
 
 def p95(values: list[float]) -> float:
     return statistics.quantiles(values, n=20, method="inclusive")[18] if len(values) > 1 else values[0]
+
+
+# `make bench QUICK=1`: a small version of every benchmark (minutes, not an hour); the figures are then indicative.
+QUICK = os.environ.get("QUICK", "") not in ("", "0")
+
+
+def scale(full: int, quick: int) -> int:
+    """The size of a benchmark's data: `full` normally, `quick` under QUICK=1."""
+    return quick if QUICK else full
+
+
+def progress(message: str) -> None:
+    """A line on the terminal while a long benchmark runs."""
+    print(f"     … {message}", flush=True)

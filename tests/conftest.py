@@ -6,9 +6,13 @@ import os
 
 import pytest
 from django.conf import settings
+from django.utils import translation
 
 from dangjian.core import actions, calendar
 from dangjian.core.models import RoleKind, UnitKind, User
+
+# The browser fixtures serve every app's tests; one Playwright for the whole session.
+pytest_plugins = ["tests.browser.fixtures"]
 
 IN_CI = os.environ.get("CI") == "true"
 
@@ -27,6 +31,14 @@ def _fresh_calendar_cache():
     calendar.clear_cache()
     yield
     calendar.clear_cache()
+
+
+@pytest.fixture(autouse=True)
+def _default_language_after_each_test():
+    """A request through the test client leaves its language active in the thread (LocaleMiddleware activates it and
+    nothing deactivates it); every test starts from the default language, whichever test ran before."""
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture

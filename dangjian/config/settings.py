@@ -65,6 +65,8 @@ INSTALLED_APPS = [
     "dangjian.publicity",
     "dangjian.services.registry",
     "dangjian.services.dues",
+    "dangjian.services.sms",
+    "dangjian.services.securemail",
     # Wagtail (the public site's CMS, at /cms/)
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
@@ -78,7 +80,6 @@ INSTALLED_APPS = [
     "wagtail.search",
     "wagtail.admin",
     "wagtail",
-    "modelsearch",
     "taggit",
     "modelcluster",
     # Django
@@ -96,6 +97,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "csp",
     "django_htmx",
+    "ninja",  # its Swagger UI and ReDoc files are served from our static files, never from a CDN
     "django_tasks",
     "django_tasks_db",
 ]
@@ -112,7 +114,7 @@ MIDDLEWARE = [
     "dangjian.core.middleware.StaffOTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "dangjian.core.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -156,14 +158,18 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- cache, tasks --------------------------------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# Redis away must not take the site down: a cache miss, logged, instead of an error, within a second.
+REDIS_CACHE_OPTIONS = {"IGNORE_EXCEPTIONS": True, "SOCKET_CONNECT_TIMEOUT": 1, "SOCKET_TIMEOUT": 1}
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.environ.get("DANGJIAN_CACHE_PREFIX", "dangjian"),
+            "OPTIONS": REDIS_CACHE_OPTIONS,
         }
     }
+    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
     INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
     RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 600}}
     TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
@@ -206,7 +212,9 @@ SESSION_COOKIE_SAMESITE = "Lax"
 # --- security headers ---------------------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
-X_FRAME_OPTIONS = "SAMEORIGIN"  # Wagtail's preview uses a same-origin frame
+# Frames are refused; the views that are framed by our own pages say so themselves (Wagtail's preview with
+# xframe_options_sameorigin_override, the education reader with xframe_options_sameorigin).
+X_FRAME_OPTIONS = "DENY"
 if PRODUCTION:
     SECURE_SSL_REDIRECT = os.environ.get("DANGJIAN_SSL_REDIRECT", "1") == "1"
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -223,9 +231,10 @@ CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
         "img-src": ["'self'", "data:"],
-        # Wagtail's admin uses inline styles and scripts; the public pages use none.
-        "style-src": ["'self'", "'unsafe-inline'"],
-        "script-src": ["'self'", "'unsafe-inline'"],
+        # No inline script or style on the public site and the workbench; the admins add 'unsafe-inline'
+        # for their own pages only (dangjian.core.middleware.CSPMiddleware).
+        "style-src": ["'self'"],
+        "script-src": ["'self'"],
         "frame-ancestors": ["'self'"],
         "form-action": ["'self'"],
         "base-uri": ["'self'"],
@@ -292,8 +301,9 @@ WAGTAIL_SITE_NAME = "会昌党建超市群"
 WAGTAILADMIN_BASE_URL = os.environ.get("DANGJIAN_BASE_URL", "http://127.0.0.1:8000")
 WAGTAIL_I18N_ENABLED = False
 WAGTAILADMIN_PERMITTED_LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
-WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
+WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "dangjian.search.backends"}}  # jieba-segmented database search
 WAGTAILDOCS_SERVE_METHOD = "serve_view"
+WAGTAILDOCS_DOCUMENT_MODEL = "publicity.PublicityDocument"
 WAGTAILIMAGES_EXTENSIONS = ["gif", "jpg", "jpeg", "png", "webp"]
 
 # --- the project ------------------------------------------------------------------------------------------

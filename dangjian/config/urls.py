@@ -9,8 +9,12 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from dangjian.api.main import api
+from dangjian.publicity import views as publicity_views
 
 urlpatterns = [
+    path("work/stats/", include("dangjian.stats.work_urls")),
+    path("work/education/", include("dangjian.education.work_urls")),
+    path("work/supervision/", include("dangjian.supervision.work_urls")),
     path("", include("dangjian.portal.urls")),
     path("accounts/", include("dangjian.core.urls")),
     path("supervision/", include("dangjian.supervision.urls")),
@@ -18,7 +22,11 @@ urlpatterns = [
     path("publicity/", include("dangjian.publicity.urls")),
     path("work/registry/", include("dangjian.services.registry.urls")),
     path("work/dues/", include("dangjian.services.dues.urls")),
+    path("work/sms/", include("dangjian.services.sms.urls")),
+    path("work/mail/", include("dangjian.services.securemail.urls")),
     path("data/", include("dangjian.stats.urls")),
+    path("search/", include("dangjian.search.urls")),
+    path("sitemap.xml", publicity_views.sitemap, name="sitemap"),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),

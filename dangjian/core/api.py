@@ -1,11 +1,10 @@
 """The core's API: the units a user may see. Scoped by the same permission layer as views and admin."""
 
-from __future__ import annotations
-
 from ninja import Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
-from dangjian.core.models import Unit
+from dangjian.api.pagination import Pagination
+from dangjian.core.models import Unit, UnitKind
 
 router = Router(tags=["core"])
 
@@ -18,12 +17,12 @@ class UnitOut(Schema):
 
     @staticmethod
     def resolve_parent_code(obj: Unit) -> str | None:
-        return obj.parent.code if obj.parent_id else None
+        return obj.parent.code if obj.parent is not None else None
 
 
 @router.get("/units", response=list[UnitOut])
-@paginate(LimitOffsetPagination)
-def list_units(request, kind: str | None = None):
+@paginate(Pagination)
+def list_units(request, kind: UnitKind | None = None):
     qs = Unit.objects.for_user(request.user).select_related("parent")
     if kind:
         qs = qs.filter(kind=kind)

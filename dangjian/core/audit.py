@@ -99,13 +99,20 @@ class VerifyResult:
 
 
 def verify(batch: int = 2000) -> VerifyResult:
-    """Walk the chain in order; report the first record that was altered, removed or re-ordered."""
+    """Walk the chain in order; report the first record that was altered, removed or re-ordered.
+
+    The head is read first and the walk stops at its sequence number: records appended while the walk runs are
+    left for the next run instead of being reported missing. The last record's hash must equal the head's, so a
+    tail rewritten with freshly computed hashes is caught too.
+    """
+    head = AuditHead.objects.filter(id=1).first()
+    records = AuditRecord.objects.all() if head is None else AuditRecord.objects.filter(seq__lte=head.seq)
     prev = GENESIS
     expected_seq = 1
     checked = 0
     last_seq = 0
     while True:
-        rows = list(AuditRecord.objects.filter(seq__gt=last_seq).order_by("seq")[:batch])
+        rows = list(records.filter(seq__gt=last_seq).order_by("seq")[:batch])
         if not rows:
             break
         for r in rows:
@@ -119,7 +126,10 @@ def verify(batch: int = 2000) -> VerifyResult:
             expected_seq += 1
             checked += 1
             last_seq = r.seq
-    head = AuditHead.objects.filter(id=1).first()
     if head is not None and head.seq != checked:
         return VerifyResult(False, checked, checked + 1, "missing")
+    if head is not None and head.hash != prev:
+        # Every link holds but the end differs from the head: records were rewritten with new hashes; which one
+        # was changed first cannot be told, so none of them is vouched for.
+        return VerifyResult(False, 0, checked, "rewritten (the last hash differs from the chain head)")
     return VerifyResult(True, checked)

@@ -142,7 +142,7 @@ def load_units() -> int:
             code=code,
             name=station_name,
             kind=kind,
-            parent_id=by_code.get(parent_code),
+            parent_id=by_code.get(parent_code) if parent_code else None,
             path=child_path(parent_path, number),
         )
         existing[code], by_code[code] = unit.path, unit.pk

@@ -145,12 +145,17 @@ def serve(tick: float = 5.0, stop=None) -> None:
     leading = False
     try:
         while not (stop and stop()):
-            has = lease.acquire()
-            if has != leading:
-                logger.info("scheduler %s %s the lease", lease.holder, "took" if has else "lost")
-                leading = has
-            if has:
-                run_due()
+            try:
+                has = lease.acquire()
+                if has != leading:
+                    logger.info("scheduler %s %s the lease", lease.holder, "took" if has else "lost")
+                    leading = has
+                if has:
+                    run_due()
+            except Exception:
+                # A database or Redis hiccup (a lock timeout, a failover) costs one tick, not the scheduler: the
+                # lease is kept until it expires, and a slot missed now is caught up on the next tick.
+                logger.exception("scheduler %s: tick failed, retrying", lease.holder)
             deadline = time.monotonic() + tick
             while time.monotonic() < deadline and not (stop and stop()):
                 time.sleep(min(0.5, tick))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from base64 import b32encode
+from typing import cast
 from urllib.parse import urlencode
 
 import segno
@@ -20,6 +21,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from dangjian.core import audit
+from dangjian.core.models import User
 
 RECOVERY_CODES = 10
 
@@ -49,12 +51,13 @@ class LoginView(auth_views.LoginView):
 def verify_otp(request: HttpRequest) -> HttpResponse:
     from dangjian.core.forms import TokenForm
 
+    user = cast(User, request.user)  # login_required: never anonymous here
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        device = match_token(request.user, form.cleaned_data["token"])
+        device = match_token(user, form.cleaned_data["token"])
         if device is not None:
             otp_login(request, device)
-            audit.record(actor=request.user, verb="auth.login_otp", after={"device": device.persistent_id})
+            audit.record(actor=user, verb="auth.login_otp", after={"device": device.persistent_id})
             return redirect(_next(request))
         form.add_error("token", _("The code is wrong or has expired. Try the current code."))
     return render(request, "core/otp_verify.html", {"form": form, "next": _next(request)})
@@ -65,7 +68,7 @@ def setup_otp(request: HttpRequest) -> HttpResponse:
     """Enrol a TOTP device: show the secret as a QR code, confirm with one code, hand out recovery codes once."""
     from dangjian.core.forms import TokenForm
 
-    user = request.user
+    user = cast(User, request.user)  # login_required: never anonymous here
     if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
         return redirect(f"/accounts/otp/?{urlencode({'next': _next(request)})}")
     device = TOTPDevice.objects.filter(user=user, confirmed=False).first()

@@ -6,12 +6,15 @@ A provider takes the user and their Scope and returns Panels (or nothing). Items
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.utils.functional import Promise
 
 from dangjian.core.permissions import Scope, scope_for
+
+logger = logging.getLogger(__name__)
 
 WAITING, DUE, LATE = "waiting", "due", "late"
 
@@ -41,7 +44,17 @@ def register(provider: Provider) -> Provider:
     return provider
 
 
+def providers() -> list[Provider]:
+    return list(_providers)
+
+
 def panels_for(user) -> list[Panel]:
+    """Every provider's panels; one that fails is logged and left out, so the rest of the dashboard still shows."""
     scope = scope_for(user)
-    panels = [p for provider in _providers for p in provider(user, scope)]
+    panels: list[Panel] = []
+    for provider in _providers:
+        try:
+            panels.extend(provider(user, scope) or [])
+        except Exception:
+            logger.exception("workbench provider %s failed", getattr(provider, "__qualname__", provider))
     return sorted(panels, key=lambda p: p.order)

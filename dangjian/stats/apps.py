@@ -6,3 +6,6 @@ class StatsConfig(AppConfig):
     name = "dangjian.stats"
     label = "stats"
     verbose_name = _("Statistics")
+
+    def ready(self) -> None:
+        from dangjian.stats import figures  # noqa: F401  (the platform's own figures)

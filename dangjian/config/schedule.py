@@ -13,6 +13,7 @@ SCHEDULE: list[Job] = [
     Job("education.programmes", "dangjian.education.tasks.build_next_sunday_programmes", daily_at="06:30"),
     Job("supervision.deadlines", "dangjian.supervision.tasks.sweep_deadlines", daily_at="09:00"),
     Job("supervision.bulletin", "dangjian.supervision.tasks.draft_monthly_bulletin", daily_at="08:30"),
+    Job("publicity.publish_scheduled", "dangjian.publicity.tasks.publish_scheduled", every=60),
     Job("publicity.close_notices", "dangjian.publicity.tasks.close_notices", daily_at="00:05"),
     Job("dues.monthly_run", "dangjian.services.dues.tasks.run_current_month", daily_at="02:30"),
     Job("stats.daily", "dangjian.stats.tasks.warm_public_figures", daily_at="01:30"),

@@ -8,6 +8,7 @@ Environment:
     DANGJIAN_DATA_DIR       where the SQLite database, media and secrets live (default ./var)
     DANGJIAN_ALLOWED_HOSTS  comma-separated host names (production)
     DANGJIAN_SSL_REDIRECT   "0" when a proxy in front already redirects to HTTPS (default "1" in production)
+    DANGJIAN_TRUSTED_PROXIES comma-separated addresses of the reverse proxies whose X-Forwarded-For is believed
     DANGJIAN_EMAIL_URL      smtp://user:password@host:port (default: e-mail is written to the console)
 """
 
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -154,6 +156,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
     }
+    # The test database is a file too, not Django's shared in-memory one: with that, the live server's request
+    # threads and the test share one connection, and a page's concurrent requests (a media element's range
+    # request beside a fetch) trip over each other. A file gives each thread its own connection, as in production.
+    # One per test process, so that two runs at once do not share it.
+    DATABASES["default"]["TEST"] = {"NAME": str(Path(tempfile.gettempdir()) / f"dangjian-test-{os.getpid()}.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- cache, tasks --------------------------------------------------------------------------------------
@@ -200,6 +207,11 @@ AXES_COOLOFF_TIME = 0.5  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "core/locked_out.html"
+# The lockout and the public forms' rate limits count the visitor's address, not the proxy's (dangjian.core.http).
+DANGJIAN_TRUSTED_PROXIES = frozenset(
+    a.strip() for a in os.environ.get("DANGJIAN_TRUSTED_PROXIES", "").split(",") if a.strip()
+)
+AXES_CLIENT_IP_CALLABLE = "dangjian.core.http.client_address"
 
 OTP_TOTP_ISSUER = "Dangjian"
 

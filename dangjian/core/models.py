@@ -225,6 +225,9 @@ class Notification(models.Model):
     address = models.CharField(_("address"), max_length=254, blank=True, help_text=_("Phone number or e-mail."))
     subject = models.CharField(_("subject"), max_length=200, blank=True)
     body = models.TextField(_("body"))
+    # A message carrying a secret (a letter's receipt) keeps it only until it has left: once delivered, or given
+    # up, the body becomes this (when given), so the outbox does not keep what the writer alone should hold.
+    body_after_delivery = models.TextField(_("body after delivery"), blank=True)
     unit = models.ForeignKey(Unit, verbose_name=_("unit"), null=True, blank=True, on_delete=models.SET_NULL)
     kind = models.CharField(_("kind"), max_length=64, blank=True, help_text=_("What caused it, e.g. letter.reminder."))
     state = models.CharField(

@@ -15,7 +15,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Case, F, Value, When
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
@@ -33,6 +33,13 @@ class DeliveryError(Exception):
     """A sender's report that the message was certainly not delivered; the outbox retries it."""
 
 
+# Once a row is final (sent, failed for good, unknown), the body becomes its body_after_delivery when it has one.
+_FORGET_SECRET = {
+    "body": Case(When(body_after_delivery="", then=F("body")), default=F("body_after_delivery")),
+    "body_after_delivery": Value(""),
+}
+
+
 def _send_email(n: Notification) -> str:
     EmailMessage(subject=n.subject, body=n.body, to=[n.address]).send(fail_silently=False)
     return ""
@@ -47,7 +54,7 @@ def _send_sms(n: Notification) -> str:
     sender = getattr(settings, "DANGJIAN_SMS_SENDER", "")
     if sender:
         return import_string(sender)(n)
-    logger.info("SMS (console gateway) to %s: %s", n.address, n.body)
+    logger.info("SMS (console gateway) to %s: %s", n.address, n.body_after_delivery or n.body)
     return ""
 
 
@@ -67,8 +74,11 @@ def queue_notification(
     subject: str = "",
     unit: Unit | None = None,
     kind: str = "",
+    body_after_delivery: str = "",
 ) -> Notification:
-    """Write one outbox row in the caller's transaction; enqueue its delivery when that transaction commits."""
+    """Write one outbox row in the caller's transaction; enqueue its delivery when that transaction commits.
+
+    `body_after_delivery`: for a body that carries a secret, what the row keeps once the message has left."""
     if channel not in Channel.values:
         raise ValueError(_("Unknown channel."))
     if not address and recipient is not None:
@@ -79,6 +89,7 @@ def queue_notification(
         address=address,
         subject=subject,
         body=body,
+        body_after_delivery=body_after_delivery,
         unit=unit,
         kind=kind,
     )
@@ -115,12 +126,19 @@ def deliver(pk: int) -> str:
             state = NotificationState.PENDING
             next_at = timezone.now() + timedelta(seconds=BACKOFF_BASE_SECONDS * 2 ** (n.attempts - 1))
         Notification.objects.filter(pk=pk, state=NotificationState.SENDING).update(
-            state=state, next_attempt_at=next_at, last_error=f"{type(exc).__name__}: {exc}"[:2000]
+            state=state,
+            next_attempt_at=next_at,
+            last_error=f"{type(exc).__name__}: {exc}"[:2000],
+            **(_FORGET_SECRET if state == NotificationState.FAILED else {}),
         )
         logger.warning("notification %s attempt %s failed: %s", pk, n.attempts, exc)
         return state
     Notification.objects.filter(pk=pk, state=NotificationState.SENDING).update(
-        state=NotificationState.SENT, sent_at=timezone.now(), external_id=external_id or "", last_error=""
+        state=NotificationState.SENT,
+        sent_at=timezone.now(),
+        external_id=external_id or "",
+        last_error="",
+        **_FORGET_SECRET,
     )
     return NotificationState.SENT
 
@@ -131,6 +149,7 @@ def sweep() -> dict[str, int]:
     stale = Notification.objects.filter(state=NotificationState.SENDING, claimed_at__lt=now - CLAIM_TIMEOUT).update(
         state=NotificationState.UNKNOWN,
         last_error="worker stopped between claim and confirmation; not resent",
+        **_FORGET_SECRET,
     )
     due = list(
         Notification.objects.filter(state=NotificationState.PENDING, next_attempt_at__lte=now).values_list(

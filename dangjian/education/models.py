@@ -14,7 +14,6 @@ from modelsearch.queryset import SearchableQuerySetMixin
 
 from dangjian.core.models import Unit
 from dangjian.core.permissions import ScopedQuerySet
-from dangjian.education.words import segment
 
 # --- library --------------------------------------------------------------------------------------------
 
@@ -115,9 +114,10 @@ class Resource(index.Indexed, models.Model):
     unit_field: ClassVar[str] = "unit"
 
     search_fields = [
-        index.SearchField("search_title", boost=3),
-        index.SearchField("search_summary", boost=2),
-        index.SearchField("search_text"),
+        # The site's search backend segments Chinese on both sides (dangjian.search.backends).
+        index.SearchField("title", boost=3),
+        index.SearchField("summary", boost=2),
+        index.SearchField("text"),
         index.AutocompleteField("title"),
         index.FilterField("kind"),
         index.FilterField("access"),
@@ -147,16 +147,6 @@ class Resource(index.Indexed, models.Model):
 
     def __str__(self) -> str:
         return self.title
-
-    # The indexed text is segmented here so the search works on any backend, segmenting or not.
-    def search_title(self) -> str:
-        return segment(self.title)
-
-    def search_summary(self) -> str:
-        return segment(self.summary)
-
-    def search_text(self) -> str:
-        return segment(self.text)
 
     @property
     def is_media(self) -> bool:

@@ -28,7 +28,6 @@ from dangjian.education.models import (
     SeasonRule,
     Station,
 )
-from dangjian.education.words import segment
 
 
 def visible_resources(user) -> QuerySet[Resource]:
@@ -70,7 +69,7 @@ def search(user, query: str):
     query = query.strip()[:100]
     if not query:
         return visible_resources(user).none()
-    return visible_resources(user).search(segment(query), operator="and")
+    return visible_resources(user).search(query, operator="and")
 
 
 # --- stations and the Sunday class ----------------------------------------------------------------------

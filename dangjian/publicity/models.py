@@ -187,7 +187,10 @@ class PublicityPage(Page):
 
         with transaction.atomic():
             result = super().publish(revision, user=user, **kwargs)
-            record_publication(page=revision.as_object(), user=user, verb="page.publish")
+            # A revision whose go-live time is still ahead is only scheduled: the scheduler publishes it then.
+            revision.refresh_from_db(fields=["approved_go_live_at"])
+            verb = "page.schedule" if revision.approved_go_live_at else "page.publish"
+            record_publication(page=revision.as_object(), user=user, verb=verb)
             # Searchable at once, not when the worker runs Wagtail's queued index task (which repeats it, harmlessly).
             index.insert_or_update_object(self)
         return result

@@ -31,6 +31,7 @@ _initialised = False
 _TRANSLATE = str.maketrans(TRADITIONAL_TO_SIMPLIFIED)
 # A token worth indexing holds at least one letter, digit or CJK character.
 _WORDLIKE = re.compile(r"[0-9a-z\u3400-\u9fff]")
+_CJK = re.compile(r"[\u3400-\u9fff]")
 
 
 def _init() -> None:
@@ -64,10 +65,16 @@ def _words(text: str, *, search_mode: bool) -> list[str]:
 
 
 def segment_for_index(text: str) -> str:
-    """The words of a text for the index, space-separated."""
+    """The words of a text for the index, space-separated, each Chinese character of them too.
+
+    A query cut in precise mode can leave a single character where the text's words hold it inside a longer
+    word (黄龙病 is 黄龙 + 病 in a query, while 黄龙病防治 is 黄龙 + 病防治 in a title): the characters keep the
+    query's words a subset of the index's."""
     if not text:
         return ""
-    return " ".join(_words(text, search_mode=True))
+    words = _words(text, search_mode=True)
+    characters = dict.fromkeys(ch for w in words if len(w) > 1 for ch in w if _CJK.match(ch))
+    return " ".join([*words, *characters])
 
 
 @lru_cache(maxsize=4096)

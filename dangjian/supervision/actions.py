@@ -88,13 +88,21 @@ def _notify_staff(users, *, subject: str, body: str, unit: Unit | None, kind: st
         )
 
 
-def _notify_citizen(letter: Letter, *, subject: str, body: str, kind: str) -> None:
+def _notify_citizen(letter: Letter, *, subject: str, body: str, kind: str, body_after_delivery: str = "") -> None:
     if letter.contact_phone:
-        queue_notification(channel=OutboxChannel.SMS, address=letter.contact_phone, body=body, kind=kind)
+        channel, address = OutboxChannel.SMS, letter.contact_phone
     elif letter.contact_email:
-        queue_notification(
-            channel=OutboxChannel.EMAIL, address=letter.contact_email, subject=subject, body=body, kind=kind
-        )
+        channel, address = OutboxChannel.EMAIL, letter.contact_email
+    else:
+        return
+    queue_notification(
+        channel=channel,
+        address=address,
+        subject=subject,
+        body=body,
+        kind=kind,
+        body_after_delivery=body_after_delivery,
+    )
 
 
 def _locked(letter: Letter) -> Letter:
@@ -264,19 +272,21 @@ def submit_letter(
         unit=channel.unit,
         after={"channel": channel.code, "source": source, "anonymous": anonymous},
     )
+    received = _(
+        "Your letter “%(title)s” to %(channel)s was received. Receipt: %(receipt)s. Keep it to follow "
+        "the letter; a first answer is due by %(due)s."
+    )
+    facts = {
+        "title": title[:40],
+        "channel": channel.name,
+        "due": timezone.localtime(letter.first_response_due, calendar.SHANGHAI).strftime("%Y-%m-%d"),
+    }
     _notify_citizen(
         letter,
         subject=_("Your letter was received"),
-        body=_(
-            "Your letter “%(title)s” to %(channel)s was received. Receipt: %(receipt)s. Keep it to follow "
-            "the letter; a first answer is due by %(due)s."
-        )
-        % {
-            "title": title[:40],
-            "channel": channel.name,
-            "receipt": receipt,
-            "due": timezone.localtime(letter.first_response_due, calendar.SHANGHAI).strftime("%Y-%m-%d"),
-        },
+        body=received % {**facts, "receipt": receipt},
+        # Only the writer holds the receipt: the outbox forgets it once the message has left.
+        body_after_delivery=received % {**facts, "receipt": _("(removed after delivery)")},
         kind="letter.receipt",
     )
     _notify_staff(

@@ -437,6 +437,9 @@ class Bulletin(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    def get_absolute_url(self) -> str:
+        return f"{reverse('supervision:criticism')}#b{self.pk}"
+
 
 #: How each line of a letter's history reads (LetterEvent.verb).
 EVENT_LABELS = {

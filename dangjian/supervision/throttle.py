@@ -12,13 +12,15 @@ import hmac
 from django.conf import settings
 from django.core.cache import cache
 
+from dangjian.core.http import client_address
+
 #: (requests, seconds) per action and address.
 LIMITS = {"write": (10, 3600), "lookup": (30, 600)}
 
 
 def _key(request, action: str) -> str:
     secret = hashlib.blake2b(settings.SECRET_KEY.encode(), person=b"dj-throttle", digest_size=32).digest()
-    address = request.META.get("REMOTE_ADDR", "")
+    address = client_address(request)
     return f"supervision:throttle:{action}:{hmac.new(secret, address.encode(), hashlib.sha256).hexdigest()[:32]}"
 
 

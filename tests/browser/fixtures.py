@@ -39,11 +39,27 @@ LOCAL_SCHEMES = {"data", "blob", "about"}
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
-def pytest_collection_modifyitems(items):
+def pytest_collection_modifyitems(config, items):
     """Every test that starts Chromium carries the `browser` mark, wherever it lives."""
     for item in items:
         if "playwright_sync" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.browser)
+            config.stash[BROWSER_TESTS] = True
+
+
+BROWSER_TESTS = pytest.StashKey[bool]()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _playwright_before_the_database(request):
+    """Start Playwright before anything opens a database connection, when the run has browser tests.
+
+    The sync API leaves its asyncio loop marked as running on the main thread, and from then on asgiref keeps
+    Django's connections per context rather than per thread: a connection opened before Playwright started is not
+    the one seen after, and with it go the test database's serialised contents (the rows the migrations wrote,
+    restored for every transactional test). Started first, Playwright sees every connection made in one regime."""
+    if request.config.stash.get(BROWSER_TESTS, False) and CHROMIUM.exists():
+        request.getfixturevalue("playwright_sync")
 
 
 @pytest.fixture(scope="session")

@@ -186,3 +186,48 @@ def test_the_sweep_delivers_due_rows_whose_enqueue_was_lost_and_gives_up_stale_c
     assert len(smtp.messages) == 1
     assert outbox.sweep() == {"stale": 0, "enqueued": 0}
     assert len(smtp.messages) == 1
+
+
+@pytest.mark.django_db
+def test_a_secret_leaves_in_the_message_and_not_in_the_outbox_once_final(smtp, no_smtp_for, settings):
+    secret = "回执码：K7QM-2XPA-9RTD-4WHB"
+    kept = "回执码：（送达后已删除）"
+
+    def queue() -> Notification:
+        return outbox.queue_notification(
+            channel=Channel.EMAIL, address=ADDRESS, subject=SUBJECT, body=secret, body_after_delivery=kept
+        )
+
+    sent = queue()
+    assert outbox.deliver(sent.pk) == NotificationState.SENT
+    assert smtp.messages[0].get_content().strip() == secret  # the writer got it
+    failed, stale = queue(), queue()
+    Notification.objects.filter(pk=stale.pk).update(
+        state=NotificationState.SENDING, claimed_at=timezone.now() - outbox.CLAIM_TIMEOUT - timedelta(seconds=1)
+    )
+    settings.DANGJIAN_NOTIFICATION_MAX_ATTEMPTS = 1
+    with no_smtp_for():
+        assert outbox.deliver(failed.pk) == NotificationState.FAILED
+    outbox.sweep()
+    for n in (sent, failed, stale):
+        n.refresh_from_db()
+        assert (n.body, n.body_after_delivery) == (kept, ""), n.state
+    pending = queue()
+    assert Notification.objects.get(pk=pending.pk).body == secret  # kept until it has left
+
+
+@pytest.fixture
+def no_smtp_for(settings):
+    """Point the mail backend at a closed port for the duration of a block."""
+    from contextlib import contextmanager
+
+    @contextmanager
+    def closed():
+        port = settings.EMAIL_PORT
+        settings.EMAIL_PORT = free_port()
+        try:
+            yield
+        finally:
+            settings.EMAIL_PORT = port
+
+    return closed

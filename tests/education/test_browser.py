@@ -64,7 +64,7 @@ def test_member_studies_and_requests_manager_plans_and_reports(
     page.evaluate("document.querySelector('audio.edu-player').play()")
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline and not StudyRecord.objects.filter(user=member, seconds__gt=0).exists():
-        time.sleep(0.5)
+        page.wait_for_timeout(500)  # not time.sleep: that stops Playwright's dispatcher while the page plays
     assert StudyRecord.objects.get(user=member).seconds > 0
     page.evaluate("document.querySelector('audio.edu-player').pause()")
     assert_no_axe_violations(page, "the lecture page")

@@ -46,3 +46,36 @@ def test_a_user_who_loses_the_editor_role_leaves_the_editors_group(site, make_us
     core_actions.revoke_role(actor=None, role=Role.objects.get(user=editor))
     assert actions.sync_editorial_groups(actor=None, root=site["home"]) == {"added": 0, "removed": 1}
     assert not Group.objects.get(name=actions.EDITORS).user_set.filter(pk=editor.pk).exists()
+
+
+def test_the_scheduler_publishes_a_page_at_its_go_live_time_and_takes_it_down_at_its_expiry(site, client):
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from freezegun import freeze_time
+
+    from dangjian.config.schedule import SCHEDULE
+    from dangjian.publicity import tasks
+
+    assert "dangjian.publicity.tasks.publish_scheduled" in {job.task for job in SCHEDULE}
+    now = timezone.now()
+    scheduled = add_page(site["news"], title="明日发布的通知", publish=False, go_live_at=now + timedelta(hours=1))
+    scheduled.get_latest_revision().publish()
+    expiring = add_page(site["news"], title="今日下线的公告", expire_at=now + timedelta(hours=1))
+    scheduled.refresh_from_db()
+    assert not scheduled.live and expiring.live
+
+    tasks.publish_scheduled.call()  # before the hour: nothing changes
+    scheduled.refresh_from_db()
+    assert not scheduled.live
+
+    with freeze_time(now + timedelta(hours=2)):
+        tasks.publish_scheduled.call()
+        tasks.publish_scheduled.call()  # a second run changes nothing
+        scheduled.refresh_from_db()
+        expiring.refresh_from_db()
+        assert scheduled.live and client.get(scheduled.url).status_code == 200
+        assert not expiring.live and expiring.expired
+    assert AuditRecord.objects.filter(verb="page.schedule", object_id=str(scheduled.pk)).count() == 1
+    assert AuditRecord.objects.filter(verb="page.publish", object_id=str(scheduled.pk)).count() == 1
+    assert AuditRecord.objects.filter(verb="page.expire", object_id=str(expiring.pk)).count() == 1

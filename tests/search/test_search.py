@@ -29,6 +29,7 @@ CORPUS = {
     "rencai": ("人才工作会议", "引进人才2026年计划招聘教师120名。"),
     "zhuti": ("主题党日活动", "上坑村党支部开展主题党日，学习党章。"),
     "xiangcun": ("乡村振兴示范点建设", "推进乡村振兴，建设美丽乡村。"),
+    "huanglong": ("脐橙黄龙病防治讲座", "农技站讲解果园管护。"),
 }
 QUERIES = {
     "党风廉政": {"lianzheng"},
@@ -41,6 +42,7 @@ QUERIES = {
     "乡村振兴": {"xiangcun"},
     "筠门岭镇": {"ganbu"},
     "三会一课": {"dangjian"},
+    "黄龙病": {"huanglong"},  # the query cuts as 黄龙 + 病, the title as 黄龙 + 病防治
 }
 
 
@@ -69,6 +71,14 @@ def test_a_two_character_word_inside_a_longer_word_is_found():
     assert {"基层", "党建", "基层党建"} <= set(segment_for_index("抓实基层党建").split())
     assert query_words("黨建") == ("党建",)
     assert query_words("ＡＢＣ１２３ 党建") == ("abc123", "党建")
+
+
+def test_every_word_of_a_query_is_in_the_index_of_a_text_that_contains_the_query():
+    # A precise-mode query can leave a single character that the text's segmentation holds inside a longer word.
+    title = "脐橙黄龙病防治讲座"
+    for query in ("黄龙病", "龙病", "病防治", "防治讲座", "脐橙"):
+        assert query in title
+        assert set(query_words(query)) <= set(segment_for_index(title).split()), query
 
 
 def test_search_shows_only_what_the_visitor_may_see(site, make_user):

@@ -33,6 +33,19 @@ def test_web_letter_gets_a_receipt_of_at_least_64_bits_and_only_its_hash_is_stor
     assert sms.channel == "sms" and sms.address == "13907970000" and sub.receipt in sms.body
 
 
+def test_the_outbox_forgets_the_receipt_once_the_message_has_left(write, caplog):
+    from dangjian.core import outbox
+
+    sub = write(anonymous=False, contact_name="刘建华", contact_phone="13907970000")
+    sms = Notification.objects.get(kind="letter.receipt")
+    with caplog.at_level("INFO"):
+        assert outbox.deliver(sms.pk) == "sent"
+    sms.refresh_from_db()
+    assert sub.receipt not in sms.body and sms.body_after_delivery == ""
+    assert sms.body.startswith("您写给民声通道的来信") and "查询码：（送达后已删除）" in sms.body
+    assert sub.receipt not in caplog.text  # the console gateway logs the message without it
+
+
 def test_two_letters_never_share_a_receipt(write):
     assert write().receipt != write().receipt
 

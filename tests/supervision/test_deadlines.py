@@ -108,6 +108,18 @@ def test_only_a_county_leader_publishes_a_bulletin(dispatched, people):
     assert Bulletin.objects.get().published_by == people["leader"]
 
 
+def test_a_published_bulletin_is_linked_from_the_public_notices_to_its_place_on_the_criticism_page(
+    dispatched, people, client
+):
+    dispatched()
+    bulletin = actions.draft_bulletin(actor=people["office"], month=date(2025, 3, 1))
+    actions.publish_bulletin(actor=people["leader"], bulletin=bulletin)
+    url = bulletin.get_absolute_url()
+    assert f'href="{url}"' in client.get("/publicity/notices/").content.decode()
+    path, anchor = url.split("#")
+    assert f'id="{anchor}"' in client.get(path).content.decode()
+
+
 def test_a_responder_cannot_draft_a_bulletin(people):
     with pytest.raises(PermissionDenied):
         actions.draft_bulletin(actor=people["responder"], month=date(2025, 3, 1))

@@ -70,6 +70,22 @@ def test_writing_is_rate_limited_per_address(client, channels):
     assert page.status_code == 400 and Letter.objects.count() == 10
 
 
+def test_behind_a_trusted_proxy_the_limit_counts_each_writer_not_the_proxy(client, channels, settings):
+    settings.DANGJIAN_TRUSTED_PROXIES = frozenset({"127.0.0.1"})
+    url = reverse("supervision:write", args=["voice"])
+
+    def post(title, forwarded):
+        data = {**LETTER, "title": title, "anonymous": "on"}
+        return client.post(url, data, REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR=forwarded)
+
+    for i in range(10):
+        assert post(f"信{i}", "10.0.0.1").status_code == 200
+    assert post("第十一封", "10.0.0.1").status_code == 400
+    assert post("另一位群众的信", "10.0.0.2").status_code == 200  # a second writer behind the same proxy
+    # A writer cannot escape the limit by forging the header: the proxy appends the real address last.
+    assert post("伪造来源", "203.0.113.9, 10.0.0.1").status_code == 400
+
+
 def test_an_attachment_is_sniffed_not_trusted_by_name(client, channels):
     url = reverse("supervision:write", args=["voice"])
     fake = SimpleUploadedFile("photo.jpg", b"MZ\x90\x00\x03\x00\x00\x00" * 10, content_type="image/jpeg")

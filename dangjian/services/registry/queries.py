@@ -201,27 +201,37 @@ class CadreAlert:
     due: date | None
 
 
+def years_before(day: date, years: int) -> date:
+    """The same day `years` earlier; 29 February falls back to the 28th in a common year."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return day.replace(year=day.year - years, day=28)
+
+
 def cadre_alerts(
     user, *, today: date | None = None, age_at: int = 58, term_warning_days: int = 180
 ) -> list[CadreAlert]:
-    """Cadres approaching the retirement age (by default 58, two years ahead of 60) or the end of a term."""
+    """Cadres in post approaching the retirement age (by default 58, two years ahead of 60) or the end of a term,
+    every one of them: the oldest and the nearest term ends first."""
     today = today or timezone.localdate()
-    born_by = today.replace(year=today.year - age_at)
     people = visible_people(user).filter(is_cadre=True, status=Status.NORMAL)
     alerts = [
         CadreAlert(p, _("Aged %(age)s") % {"age": p.age(today)}, None)
-        for p in people.filter(birth_date__lte=born_by).select_related("branch").order_by("birth_date")[:200]
+        for p in people.filter(birth_date__lte=years_before(today, age_at))
+        .select_related("branch")
+        .order_by("birth_date")
     ]
-    open_terms = (
-        Position.objects.for_user(user, kinds=VIEW_KINDS)
-        .filter(end__isnull=True, term_years__isnull=False, person__is_cadre=True)
-        .select_related("person", "person__branch")
+    open_terms = Position.objects.for_user(user, kinds=VIEW_KINDS).filter(
+        end__isnull=True, term_years__isnull=False, person__is_cadre=True, person__status=Status.NORMAL
     )
     horizon = today + timedelta(days=term_warning_days)
-    for pos in open_terms[:1000]:
-        end = pos.term_end()
-        if end and end <= horizon:
-            alerts.append(CadreAlert(pos.person, _("Term as %(title)s ends") % {"title": pos.title}, end))
+    # A term ends term_years after its start: ending by the horizon means starting by horizon - term_years.
+    ending = Q(pk__in=[])
+    for years in open_terms.values_list("term_years", flat=True).distinct().order_by():
+        ending |= Q(term_years=years, start__lte=years_before(horizon, years))
+    for pos in open_terms.filter(ending).select_related("person", "person__branch").order_by("start", "pk"):
+        alerts.append(CadreAlert(pos.person, _("Term as %(title)s ends") % {"title": pos.title}, pos.term_end()))
     return alerts
 
 

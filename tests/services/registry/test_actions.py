@@ -152,6 +152,23 @@ def test_cadres_near_retirement_age_or_term_end_are_alerted(branches, make_user)
     assert {(a.person.pk, a.due) for a in alerts} == {(old.pk, None), (young.pk, date(2026, 5, 1))}
 
 
+def test_cadre_alerts_work_on_29_february_and_list_every_term_that_ends(branches, make_user):
+    b3 = branches["b3"]
+    admin = make_user("org", (RoleKind.ORG_ADMIN, branches["county"]))
+    people = []
+    for i in range(1, 13):
+        person = actions.create_person(
+            actor=None, data=data(b3, name=f"干部{i}", id_number=valid_id(f"360733199001{i:02d}123"), is_cadre=True)
+        )
+        actions.add_position(actor=None, person=person, title="站长", start=date(2023, 3, i), term_years=3)
+        people.append(person)
+    actions.add_position(actor=None, person=people[0], title="副站长", start=date(2025, 1, 1), term_years=5)
+    alerts = cadre_alerts(admin, today=date(2028, 2, 29), term_warning_days=30)
+    assert [a.due for a in alerts] == [date(2026, 3, i) for i in range(1, 13)]  # ended already, still in post
+    soon = cadre_alerts(admin, today=date(2025, 12, 1), term_warning_days=90)  # the horizon is 1 March 2026
+    assert [(a.person.pk, a.due) for a in soon] == [(people[0].pk, date(2026, 3, 1))]
+
+
 def test_rewards_family_and_talents_are_recorded_with_audit(branches):
     person = actions.create_person(actor=None, data=data(branches["b1"]))
     actions.add_reward(actor=None, person=person, kind="reward", title="优秀共产党员", date=date(2021, 7, 1))

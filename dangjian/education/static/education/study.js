@@ -17,7 +17,9 @@
     if (player) { return !player.paused && !player.ended; }
     return Date.now() - lastInput < IDLE;
   }
+  var lastBeat = 0;
   function beat(seconds) {
+    lastBeat = Date.now();
     var body = new URLSearchParams({ seconds: String(seconds) });
     return fetch(url, { method: "POST", body: body, credentials: "same-origin", headers: { "X-CSRFToken": token } });
   }
@@ -25,7 +27,13 @@
   function tick() {
     if (active()) { beat(running ? BEAT / 1000 : 0); running = true; } else { running = false; }
   }
-  if (player) { player.addEventListener("play", function () { if (!running) { beat(0); running = true; } }); }
+  if (player) {
+    player.addEventListener("play", function () { if (!running) { beat(0); running = true; } });
+    // Pausing (and the end, which pauses) credits the part of the interval played since the last beat.
+    player.addEventListener("pause", function () {
+      if (running) { beat(Math.round((Date.now() - lastBeat) / 1000)); running = false; }
+    });
+  }
   else { beat(0); running = true; }
   window.setInterval(tick, BEAT);
 }());

@@ -26,23 +26,6 @@ def need(condition: bool, reason: str) -> None:
     pytest.skip(reason)
 
 
-def pytest_collection_modifyitems(items):
-    """Every transactional test restores the rows the migrations wrote (Wagtail's root page, the content types,
-    the library's categories) and leaves them to be restored for the next.
-
-    A transactional test empties every table when it ends. A test with serialized rollback puts the migrations'
-    rows back when it starts, but only if the test before it did not re-create the content types after its flush
-    (a plain transactional test does): so all of them, or none, must roll back serialised."""
-    for item in items:
-        marker = item.get_closest_marker("django_db")
-        kwargs = dict(marker.kwargs) if marker is not None else {}
-        names = getattr(item, "fixturenames", ())
-        if not (kwargs.get("transaction") or "transactional_db" in names or "live_server" in names):
-            continue
-        if not kwargs.get("serialized_rollback"):
-            item.add_marker(pytest.mark.django_db(**{**kwargs, "transaction": True, "serialized_rollback": True}))
-
-
 @pytest.fixture(autouse=True)
 def _fresh_calendar_cache():
     calendar.clear_cache()
@@ -89,3 +72,18 @@ ROLE_KINDS = list(RoleKind.values)
 def pytest_report_header(config):
     db = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
     return [f"dangjian: database={db} tasks={settings.TASKS['default']['BACKEND']} ci={IN_CI}"]
+
+
+@pytest.fixture
+def verified_admin(client, db):
+    """A superuser logged in with a verified second factor, as django_otp's OTPMiddleware reads it from the session."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    user = User.objects.create_superuser("root", email="root@example.com", password="correct-horse-battery")
+    device = TOTPDevice.objects.create(user=user, name="TOTP", confirmed=True)
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client

@@ -145,8 +145,8 @@ class CalendarYearAdmin(admin.ModelAdmin):
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        calendar.clear_cache()
+        calendar.arrangement_changed()
 
     def delete_model(self, request, obj):
         super().delete_model(request, obj)
-        calendar.clear_cache()
+        calendar.arrangement_changed()

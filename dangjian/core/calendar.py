@@ -44,6 +44,29 @@ def clear_cache() -> None:
         _cache.clear()
 
 
+#: Tasks (dotted paths of django-tasks tasks taking no arguments) to run when the official arrangement changes:
+#: whoever stores a date computed from the calendar registers one that computes it again.
+_WHEN_CHANGED: list[str] = []
+
+
+def when_changed(task_path: str) -> None:
+    """Register a task to run after an administrator changes a year's arrangement (from an app's ready())."""
+    if task_path not in _WHEN_CHANGED:
+        _WHEN_CHANGED.append(task_path)
+
+
+def arrangement_changed() -> list[str]:
+    """A year's arrangement was entered, changed or removed: forget the cache now and, once the change commits,
+    queue every registered recomputation. Returns the tasks queued."""
+    from django.db import transaction
+    from django.utils.module_loading import import_string
+
+    clear_cache()
+    for path in _WHEN_CHANGED:
+        transaction.on_commit(import_string(path).enqueue)
+    return list(_WHEN_CHANGED)
+
+
 def _overrides(year: int) -> dict[date, bool] | None:
     """The administrator's table for a year ({day: is_workday}), or None when none was entered."""
     now = time.monotonic()

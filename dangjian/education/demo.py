@@ -6,15 +6,26 @@ from __future__ import annotations
 
 import hashlib
 import io
-from datetime import date, timedelta
+from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
 
 from dangjian.core.models import Unit, UnitKind, User
 from dangjian.core.registry import register_demo
-from dangjian.education import actions, samples
-from dangjian.education.models import Access, Category, Classification, Kind, Resource, Topic
+from dangjian.education import actions, queries, samples
+from dangjian.education.models import (
+    Access,
+    Category,
+    Classification,
+    Industry,
+    Kind,
+    Programme,
+    Resource,
+    SeasonRule,
+    Station,
+    Topic,
+)
 
 # (title, category slug, topic slugs, kind, body lines or minutes, summary). Written for the demo.
 LIBRARY: list[tuple[str, str, tuple[str, ...], str, object, str]] = [
@@ -152,12 +163,56 @@ def _load_editions(editor, county, categories, existing) -> int:
     return created
 
 
+# Huichang's production: every station grows navel oranges (赣南脐橙); the second industry rotates over the others.
+SECOND_INDUSTRIES = ("rice", "camellia", "rabbit", "lotus", "vegetables", "rice-noodles", "tobacco", "pigs", "tea")
+
+# (name, months, industry slug or None for every station, titles of the library items to play). Written for the demo.
+SEASON_RULES: list[tuple[str, list[int], str | None, tuple[str, ...]]] = [
+    ("春耕", [3, 4], "rice", ("水稻病虫害绿色防控技术",)),
+    ("防汛", [4, 5, 6], None, ("汛期防灾避险知识",)),
+    ("白莲采收", [7, 8, 9], "lotus", ("白莲种植与采收加工",)),
+    ("秋收", [9, 10], "rice", ("水稻病虫害绿色防控技术",)),
+    ("脐橙冬季管护", [11, 12, 1], "navel-orange", ("专家讲座：赣南脐橙黄龙病防控",)),
+    ("油茶管护", [11, 12], "camellia", ("专家讲座：油茶低产林改造技术",)),
+]  # fmt: skip
+
+
+def load_stations(stdout) -> int:
+    """A profile for every station unit, the demo station with its manager and the demo member; the season's rules;
+    a request from the demo member; and next Sunday's programmes, drafted as the Thursday job drafts them."""
+    manager = User.objects.get(username="station")
+    member = User.objects.get(username="member")
+    home = manager.roles.get().unit
+    industries = {i.slug: i for i in Industry.objects.all()}
+    resources = {r.title: r for r in Resource.objects.filter(title__in=[t for *_x, ts in SEASON_RULES for t in ts])}
+    created = 0
+    for i, unit in enumerate(Unit.objects.filter(kind=UnitKind.STATION).order_by("code")):
+        if Station.objects.filter(unit=unit).exists():
+            continue
+        station = actions.ensure_station(actor=None, unit=unit, manager=manager if unit == home else None)
+        station.industries.set([industries["navel-orange"], industries[SECOND_INDUSTRIES[i % len(SECOND_INDUSTRIES)]]])
+        if unit == home:
+            station.equipment = "投影仪、电视机、卫星接收设备、电脑"
+            station.save(update_fields=["equipment"])
+            station.members.add(member)
+            actions.request_play(
+                station=station, resource=Resource.objects.get(title="专家讲座：赣南脐橙黄龙病防控"), user=member,
+                note="果园里发现了疑似黄龙病的病树，想请大家一起学习防控。",
+            )  # fmt: skip
+        created += 1
+    for name, months, industry, titles in SEASON_RULES:
+        if SeasonRule.objects.filter(name=name).exists():
+            continue
+        rule = SeasonRule.objects.create(name=name, months=months, industry=industries.get(industry or ""))
+        rule.resources.set([resources[t] for t in titles])
+    sunday = queries.next_sunday(timezone.localdate())
+    built = 0 if Programme.objects.filter(sunday=sunday).exists() else actions.build_programmes(sunday=sunday)
+    stdout.write(f"education: {created} station profiles, {built} Sunday programmes drafted\n")
+    return created
+
+
 @register_demo
 def load(stdout) -> None:
     with transaction.atomic():
         load_library(stdout)
-
-
-def sundays_back(today: date, n: int) -> list[date]:
-    last = today - timedelta(days=(today.weekday() + 1) % 7)
-    return [last - timedelta(weeks=i) for i in range(n)]
+        load_stations(stdout)

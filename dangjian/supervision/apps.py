@@ -8,4 +8,7 @@ class SupervisionConfig(AppConfig):
     verbose_name = _("Online Supervision Supermarket")
 
     def ready(self) -> None:
+        from dangjian.core import calendar
         from dangjian.supervision import demo, search, stats, workbench  # noqa: F401  (register with the registries)
+
+        calendar.when_changed("dangjian.supervision.tasks.recompute_due_dates")

@@ -1,4 +1,5 @@
-"""Periodic work of the supervision supermarket: the morning deadline sweep and the monthly bulletin draft."""
+"""Background work of the supervision supermarket: the morning deadline sweep, the monthly bulletin draft, and due
+dates computed again when the official holiday arrangement changes."""
 
 from __future__ import annotations
 
@@ -26,3 +27,9 @@ def draft_monthly_bulletin() -> int | None:
     if Bulletin.objects.filter(month=last_month).exists():
         return None
     return actions.draft_bulletin(actor=None, month=last_month).pk
+
+
+@task()
+def recompute_due_dates() -> int:
+    """Queued by the calendar when an administrator changes a year's arrangement (registered in apps.py)."""
+    return actions.recompute_due_dates(actor=None)

@@ -39,27 +39,11 @@ LOCAL_SCHEMES = {"data", "blob", "about"}
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
-def pytest_collection_modifyitems(config, items):
+def pytest_collection_modifyitems(items):
     """Every test that starts Chromium carries the `browser` mark, wherever it lives."""
     for item in items:
         if "playwright_sync" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.browser)
-            config.stash[BROWSER_TESTS] = True
-
-
-BROWSER_TESTS = pytest.StashKey[bool]()
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _playwright_before_the_database(request):
-    """Start Playwright before anything opens a database connection, when the run has browser tests.
-
-    The sync API leaves its asyncio loop marked as running on the main thread, and from then on asgiref keeps
-    Django's connections per context rather than per thread: a connection opened before Playwright started is not
-    the one seen after, and with it go the test database's serialised contents (the rows the migrations wrote,
-    restored for every transactional test). Started first, Playwright sees every connection made in one regime."""
-    if request.config.stash.get(BROWSER_TESTS, False) and CHROMIUM.exists():
-        request.getfixturevalue("playwright_sync")
 
 
 @pytest.fixture(scope="session")
@@ -71,12 +55,31 @@ def playwright_sync() -> Iterator[object]:
         yield pw
 
 
-@pytest.fixture
-def server(live_server, transactional_db, django_db_serialized_rollback) -> str:
-    """The live server's base URL, e.g. http://localhost:40123.
+def restore_migration_rows() -> None:
+    """Put back the rows the migrations wrote that the pages need: Wagtail's default locale and root page, the
+    library's categories, topics and industries. Idempotent.
 
-    The rows the migrations wrote (Wagtail's root page, the library's categories) are restored before each test:
-    a transactional test empties every table when it ends."""
+    A transactional test empties every table when it ends (Django re-creates only the content types and
+    permissions). Django's serialised rollback would restore them, but not once Playwright's sync API runs: its
+    event loop, marked as running on the main thread, makes asgiref keep Django's connections per context, and
+    the connection that holds the serialised contents is no longer the one the next test uses."""
+    from django.conf import settings
+    from wagtail.coreutils import get_supported_content_language_variant
+    from wagtail.models import Locale, Page
+
+    from dangjian.education import seed
+    from dangjian.education.models import Category, Industry, Topic
+
+    Locale.objects.get_or_create(language_code=get_supported_content_language_variant(settings.LANGUAGE_CODE))
+    if not Page.get_first_root_node():
+        Page.add_root(title="Root", slug="root")
+    seed.load(Category, Topic, Industry)
+
+
+@pytest.fixture
+def server(live_server, transactional_db) -> str:
+    """The live server's base URL, e.g. http://localhost:40123, on a database holding the migrations' rows."""
+    restore_migration_rows()
     return live_server.url.rstrip("/")
 
 

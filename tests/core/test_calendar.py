@@ -17,8 +17,6 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.core.checks import run_checks
-from django_otp import DEVICE_ID_SESSION_KEY
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from freezegun import freeze_time
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
@@ -26,7 +24,7 @@ from hypothesis import strategies as st
 
 from dangjian.core import calendar
 from dangjian.core.calendar import SHANGHAI, add_workdays, deadline, is_known, is_workday, workdays_between
-from dangjian.core.models import CalendarDay, CalendarYear, User
+from dangjian.core.models import CalendarDay, CalendarYear
 
 
 @dataclass(frozen=True)
@@ -276,18 +274,6 @@ def test_an_entered_year_replaces_the_package_data_for_that_year_entirely():
     assert is_workday(date(2026, 10, 1))  # a Thursday the entered table does not list
     assert not is_workday(date(2026, 10, 10))  # a Saturday it does not list as worked
     assert is_workday(date(2025, 12, 31)) and not is_workday(date(2025, 10, 1))  # other years keep the package
-
-
-@pytest.fixture
-def verified_admin(client, db):
-    """A superuser logged in with a verified second factor, as django_otp's OTPMiddleware reads it from the session."""
-    user = User.objects.create_superuser("root", email="root@example.com", password="correct-horse-battery")
-    device = TOTPDevice.objects.create(user=user, name="TOTP", confirmed=True)
-    client.force_login(user)
-    session = client.session
-    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-    session.save()
-    return client
 
 
 def test_an_administrator_enters_a_year_in_the_admin_and_it_counts_at_once(verified_admin):

@@ -132,3 +132,32 @@ def test_the_monthly_job_drafts_last_months_bulletin_once(dispatched):
         assert tasks.draft_monthly_bulletin.call() is None
     assert Bulletin.objects.get().month == date(2025, 3, 1)
     assert Letter.objects.count() == 1
+
+
+def test_entering_a_holiday_in_the_admin_moves_the_due_dates_of_open_letters(
+    dispatched, verified_admin, settings, django_capture_on_commit_callbacks
+):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    letter = dispatched().letter  # received Monday 3 March 2025: first follow-up due Thursday 6 March
+    assert calendar.deadline(letter.received_at, 3).date() == date(2025, 3, 6)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = verified_admin.post(
+            "/admin/core/calendaryear/add/",
+            {
+                "year": "2025",
+                "source": "县政府临时调整（测试）",
+                "created_at_0": "2025-03-01",
+                "created_at_1": "10:00:00",
+                "days-TOTAL_FORMS": "1",
+                "days-INITIAL_FORMS": "0",
+                "days-MIN_NUM_FORMS": "0",
+                "days-MAX_NUM_FORMS": "1000",
+                "days-0-day": "2025-03-04",
+                "days-0-name": "临时放假",
+            },
+        )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    letter.refresh_from_db()
+    assert letter.first_response_due.astimezone(calendar.SHANGHAI).date() == date(2025, 3, 7)
+    moved = LetterEvent.objects.get(letter=letter, verb="due_recomputed")
+    assert moved.data["first_was"].startswith("2025-03-06") and moved.data["first"].startswith("2025-03-07")

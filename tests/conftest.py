@@ -77,13 +77,8 @@ def pytest_report_header(config):
 @pytest.fixture
 def verified_admin(client, db):
     """A superuser logged in with a verified second factor, as django_otp's OTPMiddleware reads it from the session."""
-    from django_otp import DEVICE_ID_SESSION_KEY
-    from django_otp.plugins.otp_totp.models import TOTPDevice
+    from tests.core.otp import login_verified
 
     user = User.objects.create_superuser("root", email="root@example.com", password="correct-horse-battery")
-    device = TOTPDevice.objects.create(user=user, name="TOTP", confirmed=True)
-    client.force_login(user)
-    session = client.session
-    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-    session.save()
+    login_verified(client, user)
     return client

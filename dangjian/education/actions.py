@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from datetime import date
 from typing import BinaryIO
@@ -338,6 +339,50 @@ def request_play(
         unit=station.unit,
         after={"resource": getattr(resource, "pk", None), "topic": getattr(topic, "pk", None), "channel": channel},
     )
+    return req
+
+
+#: 点播 by SMS: "点播 <station code> <title, words of a title, or a topic>", e.g. "点播 3607330101S 黄龙病".
+SMS_REQUEST = re.compile(r"^\s*点播\s*(?P<code>[0-9A-Za-z-]+)\s+(?P<words>.+?)\s*$", re.S)
+
+
+def request_play_by_sms(*, mobile: str, text: str) -> PlayRequest | None:
+    """A 点播 sent by SMS: the station by its code, the item by its title or words of it (or a topic by its name),
+    recorded through `request_play` on the SMS channel. The sender is told by SMS what was requested, or why
+    nothing was (then nothing is stored and None is returned)."""
+    from dangjian.education import queries
+
+    try:
+        match = SMS_REQUEST.match(text)
+        if match is None:
+            example = "点播 3607330101S 黄龙病"
+            raise ValidationError(
+                _("Send 点播, the station's code and what you ask for, e.g. %(example)s.") % {"example": example}
+            )
+        station = Station.objects.filter(unit__code__iexact=match["code"]).select_related("unit").first()
+        if station is None:
+            raise ValidationError(_("No station has the code %(code)s.") % {"code": match["code"]})
+        words = match["words"][:100]
+        topic = Topic.objects.filter(name=words).first()
+        resource = None
+        if topic is None:
+            resource = queries.playable().filter(title=words).first() or next(
+                (r for r in queries.search(None, words)[:20] if r.kind != Kind.LINK), None
+            )
+            if resource is None:
+                raise ValidationError(_("The library has nothing matching “%(words)s”.") % {"words": words})
+        req = request_play(station=station, resource=resource, topic=topic, name=_("By SMS"), phone=mobile[-20:],
+                           channel=RequestChannel.SMS)  # fmt: skip
+    except ValidationError as exc:
+        reply = _("Your request could not be taken: %(reason)s") % {"reason": " ".join(exc.messages)}
+        queue_notification(channel=Channel.SMS, address=mobile, body=reply, kind="education.request.refused")
+        return None
+    asked = resource.title if resource is not None else topic.name
+    reply = _("%(station)s has your request for “%(item)s” for the Sunday class.") % {
+        "station": station.unit.name,
+        "item": asked,
+    }
+    queue_notification(channel=Channel.SMS, address=mobile, body=reply, unit=station.unit, kind="education.request")
     return req
 
 

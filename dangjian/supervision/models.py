@@ -36,7 +36,7 @@ class Channel(models.Model):
     is_published = models.BooleanField(_("letters are published"), default=True)
     accepts_anonymous = models.BooleanField(_("accepts anonymous letters"), default=True)
     is_confidential = models.BooleanField(
-        _("confidential"), default=False, help_text=_("Bodies and attachments are encrypted at rest.")
+        _("confidential"), default=False, help_text=_("Letters of this channel are never published.")
     )
     is_active = models.BooleanField(_("active"), default=True)
     position = models.PositiveSmallIntegerField(_("position"), default=0)

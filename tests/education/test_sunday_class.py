@@ -88,6 +88,42 @@ def test_a_request_made_this_week_is_in_next_sundays_programme(station, member, 
     assert req.state == RequestState.SCHEDULED and req.item.programme == prog
 
 
+def test_a_request_by_sms_reaches_the_station_and_is_in_next_sundays_programme(station, video):
+    from dangjian.services.sms.actions import receive_inbound
+    from dangjian.services.sms.models import Inbound, InboundKind
+
+    lecture = video("脐橙黄龙病防治讲座", 20)
+    receive_inbound(mobile="13907970001", text=f"点播 {station.unit.code.lower()} 黄龙病", gateway="smpp")
+    req = PlayRequest.objects.get()
+    assert (req.station, req.resource, req.channel, req.phone) == (station, lecture, "sms", "13907970001")
+    assert Inbound.objects.get().kind == InboundKind.REQUEST
+    reply = Notification.objects.get(kind="education.request")
+    assert reply.address == "13907970001" and lecture.title in reply.body
+    assert [i.resource_id for i in _programme(station).items.all()] == [lecture.pk]
+
+
+@pytest.mark.parametrize(
+    "text, reason",
+    [
+        ("点播", "点播 3607330101S 黄龙病"),
+        ("点播 NOSUCH 黄龙病", "NOSUCH"),
+        ("点播 {code} 不存在的节目", "不存在的节目"),
+    ],
+)
+def test_an_sms_request_that_cannot_be_taken_is_answered_with_the_reason_and_stores_no_request(
+    station, video, text, reason
+):
+    from dangjian.services.sms.actions import receive_inbound
+    from dangjian.services.sms.models import Inbound
+
+    video("脐橙黄龙病防治讲座", 20)
+    receive_inbound(mobile="13907970001", text=text.format(code=station.unit.code), gateway="smpp")
+    assert not PlayRequest.objects.exists()
+    assert Inbound.objects.count() == 1  # kept as it came, for the station manager to read
+    refused = Notification.objects.get(kind="education.request.refused")
+    assert refused.address == "13907970001" and reason in refused.body
+
+
 def test_county_items_come_first_then_requests_then_the_season_and_local_industry(station, member, video, topic):
     policy = video("中央一号文件解读", 15)
     requested = video("农村电商", 15, topics=[topic])

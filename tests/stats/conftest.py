@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from django_otp import DEVICE_ID_SESSION_KEY
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from dangjian.stats import registry, results
+from tests.core.otp import login_verified
 
 
 @pytest.fixture(autouse=True)
@@ -48,11 +47,7 @@ def staff_client(client):
     """Log a user in with a verified second factor, as the workbench requires of staff."""
 
     def login(user):
-        device = TOTPDevice.objects.create(user=user, name="test", confirmed=True)
-        client.force_login(user)
-        session = client.session
-        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-        session.save()
+        login_verified(client, user)
         return client
 
     return login

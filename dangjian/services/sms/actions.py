@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from dangjian.core import audit
 from dangjian.core.models import Unit, User
 from dangjian.core.permissions import scope_for
+from dangjian.education.actions import request_play_by_sms
 from dangjian.services.registry.identity import normalise_mobile
 from dangjian.services.sms import audience as audiences
 from dangjian.services.sms import conf, templating
@@ -226,6 +227,8 @@ def receive_inbound(*, mobile: str, text: str, gateway: str) -> Inbound:
         add_opt_out(actor=None, mobile=mobile, source="reply")
     elif REQUEST_WORD.match(text):
         kind = InboundKind.REQUEST
+        # A request that cannot be taken is answered with the reason; either way it is kept here as it came.
+        request_play_by_sms(mobile=mobile, text=text)
     else:
         kind = InboundKind.REPLY
     last = Message.objects.filter(mobile=mobile, campaign__isnull=False).order_by("-id").only("campaign_id").first()

@@ -12,6 +12,36 @@ from dangjian.core.models import AuditRecord, CalendarDay, CalendarYear, Notific
 from dangjian.core.permissions import ScopedAdminMixin
 
 
+class AuditedAdminMixin:
+    """Django admin: every save and deletion leaves its audit record (the changed fields, before and after).
+
+    For models whose changes are plain edits of settings (a channel's deadlines, a seasonal rule); a change with
+    consequences beyond its row goes through its action instead, as the unit admin does."""
+
+    audit_verb: str = ""  # e.g. "channel": records channel.create / channel.change / channel.delete
+
+    def _unit_of(self, obj):
+        field = getattr(obj, "unit_field", None)
+        if not field:
+            return None
+        target = obj
+        for part in field.split("__"):
+            target = getattr(target, part, None)
+        return target
+
+    def save_model(self, request, obj, form, change):
+        before = {f: str(form.initial.get(f)) for f in form.changed_data} if change else None
+        super().save_model(request, obj, form, change)  # type: ignore[misc]
+        after = {f: str(form.cleaned_data.get(f)) for f in form.changed_data}
+        verb = f"{self.audit_verb}.{'change' if change else 'create'}"
+        audit.record(actor=request.user, verb=verb, obj=obj, unit=self._unit_of(obj), before=before, after=after)
+
+    def delete_model(self, request, obj):
+        unit, label = self._unit_of(obj), str(obj)
+        audit.record(actor=request.user, verb=f"{self.audit_verb}.delete", obj=obj, unit=unit, before={"str": label})
+        super().delete_model(request, obj)  # type: ignore[misc]
+
+
 @admin.register(Unit)
 class UnitAdmin(ScopedAdminMixin, admin.ModelAdmin):
     """A new unit goes through `actions.create_unit` (its path); parent and kind are fixed once it exists, because

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from dangjian.core import audit
+from dangjian.core.admin import AuditedAdminMixin
 from dangjian.core.permissions import ScopedAdminMixin
 from dangjian.supervision.models import Channel
 
@@ -18,10 +18,11 @@ EDITABLE = [
 
 
 @admin.register(Channel)
-class ChannelAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class ChannelAdmin(AuditedAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     """A channel's addressee, address, deadlines and publication rules; its code is fixed once letters use it.
     Channels are deactivated, never deleted (their letters keep them)."""
 
+    audit_verb = "channel"
     list_display = ["name", "code", "unit", "first_response_days", "result_days", "is_published", "is_active"]
     list_filter = ["is_active", "is_published", "accepts_anonymous"]
     search_fields = ["name", "code", "addressee"]
@@ -36,10 +37,3 @@ class ChannelAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-    def save_model(self, request, obj, form, change):
-        before = {f: str(form.initial.get(f)) for f in form.changed_data} if change else None
-        super().save_model(request, obj, form, change)
-        after = {f: str(form.cleaned_data.get(f)) for f in form.changed_data}
-        verb = "channel.change" if change else "channel.create"
-        audit.record(actor=request.user, verb=verb, obj=obj, unit=obj.unit, before=before, after=after)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from dangjian.education.models import Industry, Topic
+from dangjian.education.models import Access, Category, Classification, Industry, Kind, Topic
 
 MAX_REPORT_FILE = 1024 * 1024
 
@@ -25,6 +25,36 @@ class StationForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
+
+
+class CategoryChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return f"{obj.parent.name} › {obj.name}" if obj.parent_id else obj.name
+
+
+class ResourceForm(forms.Form):
+    """An editor's upload to the library; the file's type, size and text are checked by actions.add_resource."""
+
+    title = forms.CharField(label=_("Title"), max_length=200)
+    kind = forms.ChoiceField(label=_("Kind"), choices=[c for c in Kind.choices if c[0] != Kind.EDITION])
+    category = CategoryChoice(
+        label=_("Category"),
+        queryset=Category.objects.filter(parent__isnull=False)
+        .select_related("parent")
+        .order_by("parent__order", "order"),
+    )
+    file = forms.FileField(label=_("File"), required=False, help_text=_("A document, a video or an audio lecture."))
+    url = forms.URLField(label=_("Address of the link"), required=False, assume_scheme="https")
+    summary = forms.CharField(label=_("Summary"), max_length=1000, required=False, widget=forms.Textarea({"rows": 3}))
+    topics = forms.ModelMultipleChoiceField(
+        label=_("Topics"), queryset=Topic.objects.all(), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    access = forms.ChoiceField(label=_("Who may open it"), choices=Access.choices)
+    # 涉密 is offered so that it is refused with the reason, never stored (公开信息不涉密，涉密信息不公开).
+    classification = forms.ChoiceField(
+        label=_("Classification"), choices=[*Classification.choices, ("classified", _("Classified (涉密)"))]
+    )
+    unit = forms.TypedChoiceField(label=_("Published by"), coerce=int)
 
 
 class RequestForm(forms.Form):

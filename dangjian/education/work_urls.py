@@ -15,6 +15,7 @@ urlpatterns = [
     path("programmes/<int:pk>/print/", views.programme_print, name="programme_print"),
     path("programmes/<int:pk>/programme.txt", views.programme_text, name="programme_text"),
     path("programmes/<int:pk>/package.zip", views.programme_package, name="programme_package"),
+    path("library/add/", views.library_add, name="library_add"),
     path("report-card/", views.report_card, name="report_card"),
     path("leaderboard/", views.leaderboard, name="leaderboard"),
 ]

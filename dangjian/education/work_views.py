@@ -76,8 +76,9 @@ def index(request: HttpRequest) -> HttpResponse:
         Programme.objects.filter(station__in=[s.pk for s in page], sunday=sunday).values_list("station_id", "state")
     )
     rows = [(s, states.get(s.pk)) for s in page]
+    can_add = scope_for(request.user).has_kind(*actions.LIBRARY_ROLES)
     return render(request, "education/work/index.html",
-                  {"page": page, "rows": rows, "sunday": sunday, "q": q})  # fmt: skip
+                  {"page": page, "rows": rows, "sunday": sunday, "q": q, "can_add": can_add})  # fmt: skip
 
 
 def station(request: HttpRequest, pk: int) -> HttpResponse:
@@ -245,6 +246,36 @@ def report(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("The class of %(day)s is recorded.") % {"day": done.held_on.isoformat()})
             return redirect("education_work:station", pk=st.pk)
     return render(request, "education/work/report.html", {"station": st, "form": form, "file_form": file_form})
+
+
+def library_add(request: HttpRequest) -> HttpResponse:
+    """An editor or the organisation department adds an item to the library, for one of the units of their role."""
+    units = list(
+        Unit.objects.filter(roles__user=request.user, roles__kind__in=actions.LIBRARY_ROLES, is_active=True)
+        .distinct()
+        .order_by("path")
+        .values_list("pk", "name")
+    )
+    if not units:
+        raise PermissionDenied
+    form = forms.ResourceForm(request.POST or None, request.FILES or None)
+    form.fields["unit"].choices = units
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            resource = actions.add_resource(
+                actor=request.user, title=data["title"], kind=data["kind"], category=data["category"],
+                unit=Unit.objects.get(pk=data["unit"]), stream=data["file"], url=data["url"],
+                summary=data["summary"], topics=data["topics"], access=data["access"],
+                classification=data["classification"],
+            )  # fmt: skip
+        except ValidationError as exc:
+            _errors(request, exc)
+        else:
+            messages.success(request, _("“%(title)s” is in the library.") % {"title": resource.title})
+            return redirect("education:detail", pk=resource.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "education/work/library_add.html", {"form": form}, status=status)
 
 
 @require_safe

@@ -112,3 +112,76 @@ def test_link_and_edition_with_pages(add):
     assert EditionPage.objects.filter(resource=issue).count() == 1
     assert "脐橙丰收" in issue.text
     assert issue.classification == Classification.PUBLIC
+
+
+# --- the editors' upload page (/work/education/library/add/) ----------------------------------------------------
+
+
+def _upload(client, category, tree, data: bytes, name: str, **fields):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    form = {"title": "党史专题讲座", "kind": "document", "category": category.pk, "access": "public",
+            "classification": "public", "unit": tree["county"].pk, "summary": "", **fields}  # fmt: skip
+    if data is not None:
+        form["file"] = SimpleUploadedFile(name, data)
+    return client.post("/work/education/library/add/", form)
+
+
+def test_an_editor_uploads_a_document_on_the_workbench_and_finds_it_by_search(editor, tree, category, client):
+    from tests.core.otp import login_verified
+
+    login_verified(client, editor)
+    assert client.get("/work/education/library/add/").status_code == 200
+    response = _upload(client, category, tree, samples.pdf(["党史专题讲座", "红井水的故事。"]), "讲稿.bin")
+    resource = Resource.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/education/r/{resource.pk}/"
+    assert resource.content_type == "application/pdf" and "红井水" in resource.text
+    assert resource.uploaded_by == editor
+    assert resource.pk in {r.pk for r in actions_search("红井水")}
+
+
+def actions_search(q):
+    from dangjian.education import queries
+
+    return list(queries.search(None, q))
+
+
+def test_a_large_video_upload_streams_through_a_temporary_file(editor, tree, category, client, settings):
+    from tests.core.otp import login_verified
+
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024  # beyond this Django writes the upload to a temporary file
+    login_verified(client, editor)
+    video = samples.mp4(45 * 60, padding=8 * 1024 * 1024)
+    response = _upload(client, category, tree, video, "lecture.mp4", kind="video", title="乡村振兴专题讲座")
+    assert response.status_code == 302
+    resource = Resource.objects.get()
+    assert (resource.size, resource.duration) == (len(video), 45 * 60)
+
+
+@pytest.mark.parametrize(
+    "fields, data, reason",
+    [
+        ({"classification": "classified"}, samples.pdf(["x"]), "涉密"),
+        ({"kind": "video"}, samples.pdf(["不是视频"]), ""),
+        ({}, b"%PDF-1.4 damaged", ""),
+        ({"kind": "link", "url": ""}, None, ""),
+    ],
+)
+def test_a_refused_upload_says_why_and_stores_nothing(editor, tree, category, client, fields, data, reason):
+    from tests.core.otp import login_verified
+
+    login_verified(client, editor)
+    response = _upload(client, category, tree, data, "a.pdf", **fields)
+    assert response.status_code == 400
+    shown = [str(m) for m in response.context["messages"]] + [e for es in response.context["form"].errors.values()
+                                                               for e in es]  # fmt: skip
+    assert shown and all(shown) and reason in " ".join(shown)
+    assert not Resource.objects.exists()
+
+
+def test_only_editors_and_the_organisation_department_see_the_upload_page(tree, make_user, client):
+    from tests.core.otp import login_verified
+
+    manager = make_user("manager", (RoleKind.STATION_MANAGER, tree["s1"]))
+    login_verified(client, manager)
+    assert client.get("/work/education/library/add/").status_code == 403

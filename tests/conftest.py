@@ -34,6 +34,17 @@ def _fresh_calendar_cache():
 
 
 @pytest.fixture(autouse=True)
+def _no_hit_counts_carried_between_tests():
+    """Hits are buffered in the process: one test's counts must not be written into the next test's pages (or,
+    at exit, into a test database that is gone)."""
+    from dangjian.publicity import hits
+
+    hits.discard()
+    yield
+    hits.discard()
+
+
+@pytest.fixture(autouse=True)
 def _default_language_after_each_test():
     """A request through the test client leaves its language active in the thread (LocaleMiddleware activates it and
     nothing deactivates it); every test starts from the default language, whichever test ran before."""

@@ -39,6 +39,12 @@ def count(page_id: int, day: date | None = None) -> None:
         flush()
 
 
+def discard() -> None:
+    """Forget the buffered counts without writing them (tests, between cases: a case's pages die with it)."""
+    with _lock:
+        _buffer.clear()
+
+
 def pending() -> int:
     with _lock:
         return sum(_buffer.values())

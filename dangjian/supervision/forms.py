@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from dangjian.core.models import Unit, UnitKind
 from dangjian.supervision import actions
-from dangjian.supervision.models import Category, RatingValue
+from dangjian.supervision.models import Category, DueKind, RatingValue
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -101,6 +101,12 @@ class TransferForm(forms.Form):
         queryset=Unit.objects.filter(kind__in=(UnitKind.TOWNSHIP, UnitKind.DEPARTMENT)),
         required=False,
     )
+
+
+class ExtensionForm(forms.Form):
+    which = forms.ChoiceField(label=_("Deadline"), choices=DueKind.choices)
+    workdays = forms.IntegerField(label=_("More working days"), min_value=1, max_value=30)
+    reason = forms.CharField(label=_("Reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
 
 
 class QuestionForm(forms.Form):

@@ -13,6 +13,7 @@ urlpatterns = [
     path("letters/<int:pk>/result", views.result, name="result"),
     path("letters/<int:pk>/transfer", views.transfer, name="transfer"),
     path("letters/<int:pk>/sign-off", views.sign_off, name="sign_off"),
+    path("letters/<int:pk>/extension", views.extension, name="extension"),
     path("extensions/", views.extensions, name="extensions"),
     path("extensions/<int:pk>/decide", views.decide_extension, name="decide_extension"),
     path("bulletins/", views.bulletins, name="bulletins"),

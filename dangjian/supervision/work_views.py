@@ -74,6 +74,7 @@ def letter(request: HttpRequest, pk: int) -> HttpResponse:
         "dispatch_form": forms.DispatchForm(),
         "text_form": forms.TextForm(),
         "transfer_form": forms.TransferForm(),
+        "extension_form": forms.ExtensionForm(),
     }
     return render(request, "supervision/work/letter.html", context)
 
@@ -143,6 +144,19 @@ def transfer(request: HttpRequest, pk: int) -> HttpResponse:
             actor=request.user, letter=letter, reason=d["reason"], suggested_unit=d["suggested_unit"]
         ),
         _("The letter went back to the office with your request."),
+    )
+
+
+@require_POST
+def extension(request: HttpRequest, pk: int) -> HttpResponse:
+    return _act(
+        request,
+        pk,
+        forms.ExtensionForm,
+        lambda letter, d: actions.request_extension(
+            actor=request.user, letter=letter, which=d["which"], workdays=d["workdays"], reason=d["reason"]
+        ),
+        _("Your request for more time went to the supervision office."),
     )
 
 

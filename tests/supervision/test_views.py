@@ -231,6 +231,28 @@ def test_a_unit_asks_for_a_transfer_from_its_page(client, login, dispatched, peo
     assert Letter.objects.get().status == Status.RECEIVED
 
 
+def test_a_unit_asks_for_more_time_from_its_page_and_the_office_grants_it(client, login, dispatched, people):
+    from freezegun import freeze_time
+
+    from dangjian.core import calendar
+    from dangjian.supervision.models import Extension
+
+    letter = dispatched().letter  # received Monday 3 March 2025: first follow-up due Thursday 6 March
+    url = reverse("supervision_work:extension", args=[letter.pk])
+    with freeze_time("2025-03-04 10:00:00+08:00"):
+        login(people["responder"])
+        assert "h-extension" in client.get(reverse("supervision_work:letter", args=[letter.pk])).content.decode()
+        page = client.post(url, {"which": "first", "workdays": "0", "reason": "需实地核查"}, follow=True)
+        assert not Extension.objects.exists() and "1" in " ".join(str(m) for m in page.context["messages"])
+        client.post(url, {"which": "first", "workdays": "2", "reason": "需实地核查"})
+        ext = Extension.objects.get()
+        assert (ext.which, ext.workdays, ext.requested_by) == ("first", 2, people["responder"])
+        login(people["office"])
+        client.post(reverse("supervision_work:decide_extension", args=[ext.pk]), {"grant": "1"})
+    letter.refresh_from_db()
+    assert letter.first_response_due.astimezone(calendar.SHANGHAI).date().isoformat() == "2025-03-10"
+
+
 def test_the_workbench_shows_the_supervision_panel(client, login, dispatched, people):
     dispatched()
     login(people["responder"])

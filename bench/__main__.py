@@ -64,6 +64,9 @@ def main(argv: list[str]) -> int:
                 failed |= not r.ok
             print(f"   ({time.perf_counter() - started:.0f} s)", flush=True)
     finally:
+        from dangjian.publicity import hits
+
+        hits.discard()  # the benchmarks' page views; their database is about to go
         connection.creation.destroy_test_db(test_db, verbosity=0)
     machine = {"python": sys.version.split()[0], "platform": platform.platform(), "cpus": os.cpu_count()}
     run = {

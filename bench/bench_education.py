@@ -113,6 +113,17 @@ def _serve_app(port: int) -> threading.Thread:
     return thread
 
 
+def _whole_file_throughput(url: str) -> float:
+    """MB/s reading the whole file in one GET: `python -m http.server` answers no Range header (Python 3.11's
+    SimpleHTTPRequestHandler sends the whole file with 200), so its best case is the baseline."""
+    t0 = time.perf_counter()
+    with urllib.request.urlopen(url) as r:  # noqa: S310  (loopback)
+        assert r.status == 200
+        got = len(r.read())
+    assert got == VIDEO_BYTES
+    return got / 1024 / 1024 / (time.perf_counter() - t0)
+
+
 def _throughput(url: str) -> float:
     """MB/s reading the whole video in RANGE_BYTES ranges, as a player seeking through it does."""
     t0 = time.perf_counter()
@@ -150,15 +161,15 @@ def _video() -> Result:
     try:
         time.sleep(1.0)
         ours = max(_throughput(f"http://127.0.0.1:18731/education/r/{video.pk}/file") for _ in range(2))
-        theirs = max(_throughput("http://127.0.0.1:18732/video.mp4") for _ in range(2))
+        theirs = max(_whole_file_throughput("http://127.0.0.1:18732/video.mp4") for _ in range(2))
     finally:
         baseline.terminate()
         baseline.wait()
         app.server.shutdown()  # type: ignore[attr-defined]
         path.unlink()
     ratio = ours / theirs
-    return Result("video range requests vs python -m http.server", ratio, "×", "≥ 0.5×", ratio >= 0.5,
-                  f"app {ours:.0f} MB/s, http.server {theirs:.0f} MB/s")  # fmt: skip
+    return Result("video in range requests vs the whole file from python -m http.server", ratio, "×", "≥ 0.5×",
+                  ratio >= 0.5, f"app {ours:.0f} MB/s, http.server {theirs:.0f} MB/s")  # fmt: skip
 
 
 def run() -> list[Result]:

@@ -49,6 +49,13 @@ def _init() -> None:
             _initialised = True
 
 
+def warm_up() -> None:
+    """Load jieba's dictionary now (about a second and some tens of MB), so that a web process's first searches
+    do not wait for it: called once per process by the WSGI entry point."""
+    _init()
+    jieba.initialize()
+
+
 def normalise(text: str) -> str:
     """NFKC (full-width letters and digits to ASCII), traditional characters to simplified, lower case."""
     return unicodedata.normalize("NFKC", text).translate(_TRANSLATE).lower()

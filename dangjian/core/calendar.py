@@ -55,16 +55,15 @@ def when_changed(task_path: str) -> None:
         _WHEN_CHANGED.append(task_path)
 
 
-def arrangement_changed() -> list[str]:
+def arrangement_changed() -> None:
     """A year's arrangement was entered, changed or removed: forget the cache now and, once the change commits,
-    queue every registered recomputation. Returns the tasks queued."""
+    queue every registered recomputation."""
     from django.db import transaction
     from django.utils.module_loading import import_string
 
     clear_cache()
     for path in _WHEN_CHANGED:
         transaction.on_commit(import_string(path).enqueue)
-    return list(_WHEN_CHANGED)
 
 
 def _overrides(year: int) -> dict[date, bool] | None:

@@ -23,14 +23,12 @@ class ChannelAdmin(AuditedAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     Channels are deactivated, never deleted (their letters keep them)."""
 
     audit_verb = "channel"
+    fields = ["code", *EDITABLE]
     list_display = ["name", "code", "unit", "first_response_days", "result_days", "is_published", "is_active"]
     list_filter = ["is_active", "is_published", "accepts_anonymous"]
     search_fields = ["name", "code", "addressee"]
     raw_id_fields = ["unit"]
     list_select_related = ["unit"]
-
-    def get_fields(self, request, obj=None):
-        return ["code", *EDITABLE]
 
     def get_readonly_fields(self, request, obj=None):
         return ["code"] if obj is not None else []

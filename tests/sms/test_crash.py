@@ -1,12 +1,11 @@
 """A sender killed with SIGKILL in the middle of a campaign loses no message and, restarted, sends none twice.
 
-The sender runs as `dangjian sms worker` in a process of its own on the test's database: PostgreSQL's test database
-as it is, or the in-memory SQLite test database copied to a file and back (sqlite3's online backup API).
+The sender runs as `dangjian sms worker` in a process of its own on the test's own database (PostgreSQL's test
+database, or SQLite's test database file), reached through DATABASE_URL.
 """
 
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -21,26 +20,12 @@ pytestmark = pytest.mark.django_db(transaction=True)
 N = 4000
 
 
-class SharedDatabase:
-    """The test database, reachable by a child process through DATABASE_URL."""
-
-    def __init__(self, tmp_path):
-        self.file = tmp_path / "shared.sqlite3"
-        self.sqlite = connection.vendor == "sqlite"
-
-    def url(self) -> str:
-        if self.sqlite:
-            connection.ensure_connection()
-            with sqlite3.connect(self.file) as target:
-                connection.connection.backup(target)
-            return f"sqlite:///{self.file}"
-        s = connection.settings_dict
-        return f"postgres://{s['USER']}:{s['PASSWORD']}@{s['HOST']}:{s['PORT']}/{s['NAME']}"
-
-    def take_back(self) -> None:
-        if self.sqlite:
-            with sqlite3.connect(self.file) as source:
-                source.backup(connection.connection)
+def database_url() -> str:
+    """The test database, for a child process's DATABASE_URL."""
+    s = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{s['NAME']}"
+    return f"postgres://{s['USER']}:{s['PASSWORD']}@{s['HOST']}:{s['PORT']}/{s['NAME']}"
 
 
 def worker(env: dict) -> subprocess.Popen:
@@ -57,13 +42,11 @@ def test_a_worker_killed_mid_campaign_restarts_and_completes_without_doubles(
     secretary,
     branches,
     settings,
-    tmp_path,
 ):
     settings.DANGJIAN_SMS_APPROVAL_THRESHOLD = 100000
     add_people(branches["b1"], N)
     c = campaign(secretary, branches)
-    shared = SharedDatabase(tmp_path)
-    env = {**os.environ, "DATABASE_URL": shared.url(), "DANGJIAN_ENV": "test"}
+    env = {**os.environ, "DATABASE_URL": database_url(), "DANGJIAN_ENV": "test"}
     env["DANGJIAN_SMPP_WINDOW"] = "5"
     first = worker(env)
     # Killed as soon as a third of the campaign has reached the SMSC (no fixed sleep): it is then mid-campaign.
@@ -71,7 +54,7 @@ def test_a_worker_killed_mid_campaign_restarts_and_completes_without_doubles(
     while (sent := len(smsc.parts())) < N // 3 and time.monotonic() < deadline and first.poll() is None:
         time.sleep(0.05)
     assert first.poll() is None, first.stderr.read().decode()[-2000:] if first.stderr else ""
-    assert sent >= N // 3, f"the worker sent {sent} of {N} in 60 s ({undelivered(shared)} rows not delivered)"
+    assert sent >= N // 3, f"the worker sent {sent} of {N} in 60 s ({undelivered()} rows not delivered)"
     os.kill(first.pid, signal.SIGKILL)
     first.wait()
     killed_at = len(smsc.parts())
@@ -82,22 +65,17 @@ def test_a_worker_killed_mid_campaign_restarts_and_completes_without_doubles(
     env["DANGJIAN_SMPP_WINDOW"] = os.environ["DANGJIAN_SMPP_WINDOW"]  # the fixture's window: no need to be slow now
     second = worker(env)
     deadline = time.monotonic() + 120
-    while undelivered(shared) and time.monotonic() < deadline and second.poll() is None:
+    while undelivered() and time.monotonic() < deadline and second.poll() is None:
         time.sleep(0.2)
     second.send_signal(signal.SIGTERM)
     second.wait(30)
-    shared.take_back()
     assert_each_once(smsc, {f"137{i:08d}" for i in range(N)})
     assert Message.objects.filter(campaign=c, state=MessageState.DELIVERED).count() == N
     assert Campaign.objects.get(pk=c.pk).state == CampaignState.DONE
 
 
-def undelivered(shared: SharedDatabase) -> int:
+def undelivered() -> int:
     """Rows not yet delivered, read from the database the worker writes."""
-    sql = "SELECT COUNT(*) FROM sms_message WHERE state <> 'delivered'"
-    if shared.sqlite:
-        with sqlite3.connect(shared.file) as db:
-            return db.execute(sql).fetchone()[0]
     with connection.cursor() as cursor:
-        cursor.execute(sql)
+        cursor.execute("SELECT COUNT(*) FROM sms_message WHERE state <> 'delivered'")
         return cursor.fetchone()[0]

@@ -322,6 +322,10 @@ WAGTAILIMAGES_EXTENSIONS = ["gif", "jpg", "jpeg", "png", "webp"]
 DANGJIAN_COUNTY_CODE = os.environ.get("DANGJIAN_COUNTY_CODE", "360733")
 DANGJIAN_SCHEDULER_LEASE_SECONDS = 60
 DANGJIAN_NOTIFICATION_MAX_ATTEMPTS = 6
+# The secret in the URL the SMS providers push reports and replies to (/sms/callback/<provider>/<kind>/<token>/,
+# docs/sms.md); unset: every push is refused.
+DANGJIAN_ALIYUN_CALLBACK_TOKEN = os.environ.get("DANGJIAN_ALIYUN_CALLBACK_TOKEN", "")
+DANGJIAN_TENCENT_CALLBACK_TOKEN = os.environ.get("DANGJIAN_TENCENT_CALLBACK_TOKEN", "")
 
 LOGGING = {
     "version": 1,

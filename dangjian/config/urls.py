@@ -23,6 +23,7 @@ urlpatterns = [
     path("work/registry/", include("dangjian.services.registry.urls")),
     path("work/dues/", include("dangjian.services.dues.urls")),
     path("work/sms/", include("dangjian.services.sms.urls")),
+    path("sms/callback/", include("dangjian.services.sms.callback_urls")),
     path("work/mail/", include("dangjian.services.securemail.urls")),
     path("data/", include("dangjian.stats.urls")),
     path("search/", include("dangjian.search.urls")),

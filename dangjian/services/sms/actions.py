@@ -218,8 +218,13 @@ def remove_opt_out(*, actor: User, mobile: str) -> None:
 
 
 @transaction.atomic
-def receive_inbound(*, mobile: str, text: str, gateway: str) -> Inbound:
-    """Route a reply: 退订/TD to the opt-out list, 点播 to the station requests, anything else to its campaign."""
+def receive_inbound(*, mobile: str, text: str, gateway: str, ref: str = "") -> Inbound:
+    """Route a reply: 退订/TD to the opt-out list, 点播 to the station requests, anything else to its campaign.
+
+    `ref`, the provider's id of the message: a message received again under the same id is not acted on again."""
+    ref = ref[:100]
+    if ref and (seen := Inbound.objects.filter(gateway=gateway, ref=ref).first()) is not None:
+        return seen
     with contextlib.suppress(ValidationError):
         mobile = normalise_mobile(mobile)
     if OPT_OUT_WORDS.match(text):
@@ -233,7 +238,12 @@ def receive_inbound(*, mobile: str, text: str, gateway: str) -> Inbound:
         kind = InboundKind.REPLY
     last = Message.objects.filter(mobile=mobile, campaign__isnull=False).order_by("-id").only("campaign_id").first()
     return Inbound.objects.create(
-        mobile=mobile, text=text[:1000], kind=kind, gateway=gateway, campaign_id=last.campaign_id if last else None
+        mobile=mobile,
+        text=text[:1000],
+        kind=kind,
+        gateway=gateway,
+        ref=ref,
+        campaign_id=last.campaign_id if last else None,
     )
 
 

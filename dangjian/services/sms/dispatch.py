@@ -76,12 +76,19 @@ def record(gateway: str, results: list[Result]) -> None:
             done.append(Message(id=r.key, state=MessageState.SUBMITTED, gateway_id=r.ids[0], submitted_at=now))
     with transaction.atomic():
         Part.objects.bulk_create(parts, ignore_conflicts=True)
+        # A provider's push may have settled a row between the gateway's answer and now (matched as in doubt, by
+        # its number): a settled row keeps its receipt.
+        answered = Message.objects.filter(id__in=[m.id for m in done]).exclude(state__in=FINAL)
+        unsettled = set(answered.select_for_update().values_list("id", flat=True))
+        done = [m for m in done if m.id in unsettled]
         Message.objects.bulk_update(done, ["state", "gateway_id", "submitted_at"], batch_size=500)
         Message.objects.filter(id__in=retry, state=MessageState.SUBMITTING).update(
             state=MessageState.QUEUED, claimed_at=None
         )
         for error, keys in failed.items():
-            Message.objects.filter(id__in=keys).update(state=MessageState.FAILED, error=error, done_at=now)
+            Message.objects.filter(id__in=keys).exclude(state__in=FINAL).update(
+                state=MessageState.FAILED, error=error, done_at=now
+            )
 
 
 def apply_receipts(gateway: str, receipts: list[Receipt]) -> int:
@@ -96,16 +103,13 @@ def apply_receipts(gateway: str, receipts: list[Receipt]) -> int:
         known = {p.gateway_id: p for p in Part.objects.filter(gateway=gateway, gateway_id__in=list(by_id))}
         new_parts = []
         for gid, r in by_id.items():
-            if gid in known or not r.mobile:
+            if gid in known:
                 continue
             # A receipt for an id we never recorded: the answer to a submit_sm in doubt.
-            doubt = (
-                Message.objects.filter(gateway=gateway, state=MessageState.SUBMITTING, mobile=r.mobile)
-                .order_by("claimed_at", "id")
-                .first()
-            )
+            in_doubt = Message.objects.filter(gateway=gateway, state=MessageState.SUBMITTING, mobile=r.mobile)
+            doubt = in_doubt.order_by("claimed_at", "id").first() if r.mobile else None
             if doubt is None:
-                logger.info("receipt %s for %s matches no message", gid, r.mobile)
+                logger.info("receipt %s for %s matches no message", gid, r.mobile or "?")
                 continue
             part = Part(message=doubt, gateway=gateway, gateway_id=gid, seq=0)
             new_parts.append(part)
@@ -187,7 +191,7 @@ def handle(gateway: Gateway, events: list[Receipt | InboundText]) -> None:
     apply_receipts(gateway.name, [e for e in events if isinstance(e, Receipt)])
     for e in events:
         if isinstance(e, InboundText):
-            actions.receive_inbound(mobile=e.mobile, text=e.text, gateway=gateway.name)
+            actions.receive_inbound(mobile=e.mobile, text=e.text, gateway=gateway.name, ref=e.ref)
     gateway.ack()
 
 

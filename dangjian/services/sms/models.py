@@ -205,12 +205,17 @@ class Inbound(models.Model):
     kind = models.CharField(_("kind"), max_length=10, choices=InboundKind.choices)
     campaign = models.ForeignKey(Campaign, null=True, blank=True, on_delete=models.SET_NULL, related_name="replies")
     gateway = models.CharField(_("gateway"), max_length=10, blank=True)
+    # The provider's id of the message (a pushed reply may be pushed again): one row, and one action, per id.
+    ref = models.CharField(max_length=100, blank=True)
     received_at = models.DateTimeField(_("received at"), default=timezone.now)
 
     class Meta:
         verbose_name = _("inbound message")
         verbose_name_plural = _("inbound messages")
         ordering = ["-received_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["gateway", "ref"], condition=~Q(ref=""), name="sms_inbound_once_per_ref")
+        ]
 
     def __str__(self) -> str:
         return f"{self.mobile}: {self.text[:20]}"

@@ -40,6 +40,7 @@ class Receipt:
 class InboundText:
     mobile: str
     text: str
+    ref: str = ""  # the provider's id of the message, when it has one: a pushed reply is stored once
 
 
 class GatewayError(Exception):

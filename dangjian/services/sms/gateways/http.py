@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 
 from django.core.exceptions import ImproperlyConfigured
 
-from dangjian.services.sms.gateways.base import Gateway, GatewayError, Outgoing, Receipt, Result
+from dangjian.services.sms.gateways.base import Gateway, GatewayError, InboundText, Outgoing, Receipt, Result
 
 logger = logging.getLogger(__name__)
 SIGNATURE_PREFIX = re.compile(r"^【[^】]{1,20}】")
@@ -127,11 +127,20 @@ def aliyun_report(items: list[dict]) -> list[Receipt]:
     """Aliyun's status report (SmsReport, pushed by HTTP): one receipt per number, the whole message at once."""
     out = []
     for item in items:
-        gid = f"{item.get('biz_id', '')}:{item.get('phone_number', '')}"
+        mobile = str(item.get("phone_number", ""))
+        gid = f"{item.get('biz_id', '')}:{mobile}"
         ok = item.get("success") in (True, "true")
         reason = "" if ok else str(item.get("err_code", ""))[:100]
-        out.append(Receipt(gid, "delivered" if ok else "failed", reason, whole=True))
+        out.append(Receipt(gid, "delivered" if ok else "failed", reason, mobile=mobile, whole=True))
     return out
+
+
+def aliyun_replies(items: list[dict]) -> list[InboundText]:
+    """Aliyun's upstream messages (SmsUp, pushed by HTTP); `sequence_id` is the message's own number."""
+    return [
+        InboundText(str(item.get("phone_number", "")), str(item.get("content", "")), str(item.get("sequence_id", "")))
+        for item in items
+    ]
 
 
 # --- Tencent Cloud -----------------------------------------------------------------------------------------------
@@ -233,12 +242,28 @@ class TencentGateway(HttpGateway):
 
 
 def tencent_report(items: list[dict]) -> list[Receipt]:
+    """Delivery reports as PullSmsSendStatus returns them (SerialNo, PhoneNumber "+86…") or as the status callback
+    pushes them (sid, mobile with a separate nationcode)."""
     out = []
     for item in items:
         ok = str(item.get("ReportStatus", item.get("report_status", ""))).upper() == "SUCCESS"
-        gid = item.get("SerialNo", item.get("sid", ""))
+        gid = str(item.get("SerialNo", item.get("sid", "")))
+        mobile = str(item.get("PhoneNumber", item.get("mobile", ""))).removeprefix("+86")
         reason = "" if ok else str(item.get("Description", item.get("description", "")))[:100]
-        out.append(Receipt(gid, "delivered" if ok else "failed", reason, whole=True))
+        out.append(Receipt(gid, "delivered" if ok else "failed", reason, mobile=mobile, whole=True))
+    return out
+
+
+def tencent_replies(items: list[dict]) -> list[InboundText]:
+    """Tencent Cloud's reply callback: it carries no message id, so the number, the time and the text make one (a
+    repeated push of the same reply is the same reply)."""
+    out = []
+    for item in items:
+        mobile, text = str(item.get("mobile", "")), str(item.get("text", ""))
+        if str(item.get("nationcode", "86")) != "86":
+            mobile = f"+{item['nationcode']}{mobile}"
+        digest = hashlib.sha256(text.encode()).hexdigest()[:16]
+        out.append(InboundText(mobile, text, f"{mobile}:{item.get('time', '')}:{digest}"))
     return out
 
 

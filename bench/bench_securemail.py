@@ -30,8 +30,9 @@ def _bare_secretstream(data: memoryview, chunk: int) -> float:
 
 def _network(units: int):
     from dangjian.core import actions as core_actions
+    from dangjian.core import crypto
     from dangjian.core.models import RoleKind, UnitKind, User
-    from dangjian.services.securemail import actions, crypto
+    from dangjian.services.securemail import actions
     from dangjian.services.securemail.actions import _new_key_version
     from dangjian.services.securemail.keys import unlock
 
@@ -65,7 +66,7 @@ def _send(officer, sender, recipients, unlocked, path: str):
 
 def _wrap_time(suite_name: str, n: int) -> tuple[float, float]:
     """Best wall-clock and CPU seconds to wrap one content key for n recipients (CPU time shows a loaded machine)."""
-    from dangjian.services.securemail import crypto
+    from dangjian.core import crypto
 
     s = crypto.suite(suite_name)
     publics = [s.wrap_keypair().public for _ in range(n)]
@@ -80,7 +81,7 @@ def _wrap_time(suite_name: str, n: int) -> tuple[float, float]:
 
 
 def run() -> list[Result]:
-    from dangjian.services.securemail.crypto import CHUNK
+    from dangjian.core.crypto import CHUNK
 
     size = scale(100, 20) * MB
     n_units = 200

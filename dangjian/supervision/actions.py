@@ -7,11 +7,14 @@ checked with the one permission layer (`scope_for(actor)`).
 from __future__ import annotations
 
 import hashlib
+import hmac
 import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.validators import validate_email
@@ -26,7 +29,7 @@ from dangjian.core.models import RoleKind, Unit, UnitKind, User
 from dangjian.core.outbox import queue_notification
 from dangjian.core.permissions import scope_for
 from dangjian.supervision import attachments as att
-from dangjian.supervision import receipts
+from dangjian.supervision import receipts, sealing
 from dangjian.supervision.access import HEAD_KINDS, LEADER_KINDS, OFFICE_KINDS, RESPONDER_KINDS
 from dangjian.supervision.models import (
     OPEN_STATUSES,
@@ -46,6 +49,9 @@ from dangjian.supervision.models import (
     Source,
     Status,
 )
+
+if TYPE_CHECKING:
+    from dangjian.services.securemail.keys import Unlocked
 
 TITLE_MAX = 200
 BODY_MAX = 20_000
@@ -88,11 +94,26 @@ def _notify_staff(users, *, subject: str, body: str, unit: Unit | None, kind: st
         )
 
 
-def _notify_citizen(letter: Letter, *, subject: str, body: str, kind: str, body_after_delivery: str = "") -> None:
-    if letter.contact_phone:
-        channel, address = OutboxChannel.SMS, letter.contact_phone
-    elif letter.contact_email:
-        channel, address = OutboxChannel.EMAIL, letter.contact_email
+def _notify_citizen(
+    letter: Letter,
+    *,
+    subject: str,
+    body: str,
+    kind: str,
+    body_after_delivery: str = "",
+    contact: dict[str, str] | sealing.Opened | None = None,
+) -> None:
+    """Tell the writer, by SMS or e-mail. A sealed letter's contact comes opened (`contact`), never from the row."""
+    if isinstance(contact, sealing.Opened):
+        phone, email = contact.contact_phone, contact.contact_email
+    elif contact is not None:
+        phone, email = contact.get("contact_phone", ""), contact.get("contact_email", "")
+    else:
+        phone, email = letter.contact_phone, letter.contact_email
+    if phone:
+        channel, address = OutboxChannel.SMS, phone
+    elif email:
+        channel, address = OutboxChannel.EMAIL, email
     else:
         return
     queue_notification(
@@ -107,6 +128,14 @@ def _notify_citizen(letter: Letter, *, subject: str, body: str, kind: str, body_
 
 def _locked(letter: Letter) -> Letter:
     return Letter.objects.select_for_update().select_related("channel", "unit").get(pk=letter.pk)
+
+
+def _opened(letter: Letter, unlocked: Unlocked | None) -> sealing.Opened:
+    if unlocked is None:
+        raise ValidationError(
+            _("This letter is confidential: unlock your key on the encrypted mail network first."), code="locked"
+        )
+    return sealing.open_letter(letter, unlocked)
 
 
 def _require_office(actor: User, letter: Letter) -> None:
@@ -138,8 +167,10 @@ def _text(value: str, field: str, label: str, maximum: int) -> str:
 
 
 def content_hash(channel_code: str, title: str, body: str) -> str:
+    """The duplicate check's digest; keyed, so a copy of the database cannot confirm a guessed letter text."""
     squeezed = re.sub(r"\s+", "", f"{title}\n{body}").lower()
-    return hashlib.sha256(f"{channel_code}\n{squeezed}".encode()).hexdigest()
+    key = hashlib.sha256(f"dangjian-letter-duplicates:{settings.SECRET_KEY}".encode()).digest()
+    return hmac.new(key, f"{channel_code}\n{squeezed}".encode(), hashlib.sha256).hexdigest()
 
 
 def _reindex(letter: Letter) -> None:
@@ -230,6 +261,11 @@ def submit_letter(
         checked = att.check(attachments or [])
     except ValidationError as exc:
         errors["attachments"] = exc.messages
+    if channel.is_confidential and not sealing.unit_can_receive(channel.unit):
+        # Never stored in clear: without the office's key the letter cannot be sealed, so it is not taken.
+        errors.setdefault("channel", []).append(
+            _("This channel cannot take letters at the moment. Please write to another channel or try again later.")
+        )
     if errors:
         raise ValidationError(errors)
     now = received_at or timezone.now()
@@ -240,19 +276,21 @@ def submit_letter(
     receipt = receipts.new_receipt()
     hashed = receipts.receipt_hash(receipt)
     assert hashed is not None  # a receipt new_receipt() made is always well formed
+    plain = {"body": body, "contact_name": contact_name, "contact_phone": contact_phone, "contact_email": contact_email}
+    sealed = channel.is_confidential
     letter = Letter.objects.create(
         channel=channel,
         title=title,
-        body=body,
+        body="" if sealed else body,
         category=category,
         area=area,
         source=source,
         subject_ref=(subject_ref or "")[:200],
         is_anonymous=anonymous,
         is_public=is_public,
-        contact_name=contact_name,
-        contact_phone=contact_phone,
-        contact_email=contact_email,
+        contact_name="" if sealed else contact_name,
+        contact_phone="" if sealed else contact_phone,
+        contact_email="" if sealed else contact_email,
         receipt_hash=hashed,
         content_hash=digest,
         unit=channel.unit,
@@ -260,9 +298,14 @@ def submit_letter(
         first_response_due=due_date(channel, now, channel.first_response_days),
         result_due=due_date(channel, now, channel.result_days),
     )
-    for c in checked:
-        a = Attachment(letter=letter, name=c.name, content_type=c.content_type, size=len(c.data), sha256=c.sha256)
-        a.file.save("upload", ContentFile(c.data), save=False)
+    rows = [
+        (Attachment(letter=letter, name=c.name, content_type=c.content_type, size=len(c.data), sha256=c.sha256), c.data)
+        for c in checked
+    ]
+    if sealed:
+        sealing.seal_letter(letter, plain=plain, attachments=rows)
+    for a, data in [] if sealed else rows:
+        a.file.save("upload", ContentFile(data), save=False)
         a.save()
     _event(letter, "received", unit=channel.unit, source=source, attachments=len(checked))
     audit.record(
@@ -283,6 +326,7 @@ def submit_letter(
     }
     _notify_citizen(
         letter,
+        contact=plain,
         subject=_("Your letter was received"),
         body=received % {**facts, "receipt": receipt},
         # Only the writer holds the receipt: the outbox forgets it once the message has left.
@@ -304,9 +348,17 @@ def submit_letter(
 
 @transaction.atomic
 def dispatch_letter(
-    *, actor: User, letter: Letter, unit: Unit, co_units: list[Unit] | None = None, note: str = ""
+    *,
+    actor: User,
+    letter: Letter,
+    unit: Unit,
+    co_units: list[Unit] | None = None,
+    note: str = "",
+    unlocked: Unlocked | None = None,
 ) -> Letter:
-    """派单: the office gives the letter to a lead unit and optional co-units."""
+    """派单: the office gives the letter to a lead unit and optional co-units.
+
+    A sealed letter's key is wrapped for those units, so the office officer must have unlocked their key."""
     letter = _locked(letter)
     _require_office(actor, letter)
     if letter.status != Status.RECEIVED:
@@ -316,6 +368,8 @@ def dispatch_letter(
         raise ValidationError(_("Choose active units."))
     if unit.pk == letter.channel.unit_id:
         raise ValidationError(_("Choose the unit that is to handle the letter."))
+    if letter.is_sealed:
+        sealing.share(letter, _opened(letter, unlocked), [unit, *co])
     before = {"unit": letter.unit_id, "status": letter.status}
     letter.unit = unit
     letter.status = Status.DISPATCHED
@@ -357,6 +411,9 @@ def _back_to_office(actor: User, letter: Letter, *, verb: str, reason: str, sugg
     letter.status = Status.RECEIVED
     letter.save(update_fields=["unit", "status"])
     letter.co_units.clear()
+    if letter.is_sealed:
+        # The units it leaves may no longer read it.
+        sealing.unshare(letter, keep=[letter.channel.unit])
     _event(letter, verb, actor=actor, unit=unit, note=reason, suggested_unit=suggested.pk if suggested else None)
     audit.record(
         actor=actor,
@@ -439,8 +496,12 @@ def post_result(*, actor: User, letter: Letter, body: str) -> Result:
 
 
 @transaction.atomic
-def sign_off_result(*, actor: User, result: Result, approve: bool = True, note: str = "") -> Result:
-    """The unit head signs the result off (then it is published and the citizen told) or sends it back."""
+def sign_off_result(
+    *, actor: User, result: Result, approve: bool = True, note: str = "", unlocked: Unlocked | None = None
+) -> Result:
+    """The unit head signs the result off (then it is published and the citizen told) or sends it back.
+
+    Signing off a sealed letter needs the head's unlocked key: the writer's contact is inside the seal."""
     letter = _locked(result.letter)
     result = Result.objects.select_for_update().get(pk=result.pk)
     if not scope_for(actor).covers(result.unit, HEAD_KINDS):
@@ -448,6 +509,7 @@ def sign_off_result(*, actor: User, result: Result, approve: bool = True, note: 
     if result.signed_off_at is not None or letter.status != Status.AWAITING_SIGNOFF:
         raise ValidationError(_("This result is not waiting for sign-off."))
     now = timezone.now()
+    opened = _opened(letter, unlocked) if approve and letter.is_sealed else None
     if not approve:
         note = _text(note, "note", _("The reason"), 2000)
         letter.status = Status.FOLLOWED_UP
@@ -478,6 +540,7 @@ def sign_off_result(*, actor: User, result: Result, approve: bool = True, note: 
     )
     _notify_citizen(
         letter,
+        contact=opened,
         subject=_("Your letter was answered"),
         body=_("Your letter “%(title)s” was answered. Look it up with your receipt to read and rate the answer.")
         % {"title": letter.title[:40]},

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from dangjian.core.models import Unit, User
 from dangjian.core.registry import register_demo
-from dangjian.supervision import actions
+from dangjian.supervision import actions, sealing
 from dangjian.supervision.models import Category, Channel, Letter, RatingValue
 
 # (code, name, addressee, published, anonymous accepted, confidential, description)
@@ -56,6 +56,25 @@ REPLIES = {
 }
 
 
+def _office_keys(stdout, county: Unit, office: User) -> None:
+    """Letters of the confidential channel are sealed for the office: its officer joins the encrypted mail network
+    (mail passphrase "Mail-supervision-2026") and holds the county's key."""
+    from dangjian.services.securemail import actions as mail
+    from dangjian.services.securemail import demo as mail_demo
+    from dangjian.services.securemail.keys import unlock
+    from dangjian.services.securemail.models import KeyGrant, OfficerIdentity
+
+    mail_demo.load_securemail_demo(stdout)  # the organisation administrator puts the county on the network
+    if not OfficerIdentity.objects.filter(user=office).exists():
+        mail.enrol_officer(actor=office, passphrase=mail_demo.passphrase(office.username))
+    if not sealing.unit_can_receive(county):
+        mail.create_unit_key(actor=office, unit=county)
+    elif not KeyGrant.objects.filter(officer=office, unit_key__unit=county).exists():
+        admin = User.objects.get(username="orgadmin")
+        opened = unlock(user=admin, passphrase=mail_demo.passphrase(admin.username))
+        mail.grant_officer(actor=admin, unlocked=opened, unit=county, officer=office)
+
+
 def load(stdout) -> None:
     county = Unit.objects.filter(code=settings.DANGJIAN_COUNTY_CODE).first()
     if county is None:
@@ -84,6 +103,7 @@ def load(stdout) -> None:
     township = responder.roles.first().unit if responder else None
     if not (office and responder and head and township):
         return
+    _office_keys(stdout, county, office)
     now = timezone.now()
 
     def submit(channel, title, body, days_ago, **kw):

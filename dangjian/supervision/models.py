@@ -103,7 +103,7 @@ class Letter(index.Indexed, models.Model):
     channel = models.ForeignKey(Channel, verbose_name=_("channel"), on_delete=models.PROTECT, related_name="letters")
     title = models.CharField(_("title"), max_length=200)
     body = models.TextField(_("body"), blank=True)
-    # Confidential channels: the body lives only here, encrypted (see dangjian.core.crypto).
+    # Confidential channels: body, contact and attachment names live only here, encrypted (see sealing.py).
     body_sealed = models.BinaryField(_("sealed body"), null=True, blank=True, editable=False)
     category = models.CharField(_("category"), max_length=20, choices=Category.choices, default=Category.OTHER)
     area = models.ForeignKey(
@@ -214,6 +214,10 @@ class Letter(index.Indexed, models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+    @property
+    def is_sealed(self) -> bool:
+        return self.body_sealed is not None
 
     def first_response_late(self, now=None) -> bool:
         now = now or timezone.now()
@@ -332,6 +336,29 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class LetterKey(models.Model):
+    """A confidential letter's content key wrapped to one unit's key: that unit's officers may open the letter."""
+
+    letter = models.ForeignKey(Letter, verbose_name=_("letter"), on_delete=models.CASCADE, related_name="keys")
+    unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+")
+    unit_key = models.ForeignKey(
+        "securemail.UnitKey", verbose_name=_("unit key"), on_delete=models.PROTECT, related_name="+"
+    )
+    wrapped = models.BinaryField()
+    created_at = models.DateTimeField(_("wrapped at"), default=timezone.now)
+
+    objects = ScopedQuerySet.as_manager()
+    unit_field: ClassVar[str] = "unit"
+
+    class Meta:
+        verbose_name = _("letter key")
+        verbose_name_plural = _("letter keys")
+        constraints = [models.UniqueConstraint(fields=["letter", "unit_key"], name="letterkey_once_per_unit_key")]
+
+    def __str__(self) -> str:
+        return f"{self.letter_id} → {self.unit_key}"
 
 
 class RatingValue(models.TextChoices):

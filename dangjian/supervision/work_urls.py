@@ -14,6 +14,7 @@ urlpatterns = [
     path("letters/<int:pk>/transfer", views.transfer, name="transfer"),
     path("letters/<int:pk>/sign-off", views.sign_off, name="sign_off"),
     path("letters/<int:pk>/extension", views.extension, name="extension"),
+    path("letters/<int:pk>/attachments/<int:attachment>", views.attachment, name="attachment"),
     path("extensions/", views.extensions, name="extensions"),
     path("extensions/<int:pk>/decide", views.decide_extension, name="decide_extension"),
     path("bulletins/", views.bulletins, name="bulletins"),

@@ -10,11 +10,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import content_disposition_header, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from dangjian.core.permissions import scope_for
-from dangjian.supervision import actions, forms, interviews, queries
+from dangjian.services.securemail import session as key_session
+from dangjian.supervision import actions, forms, interviews, queries, sealing
 from dangjian.supervision.access import HEAD_KINDS, LEADER_KINDS, OFFICE_KINDS, READ_KINDS, RESPONDER_KINDS
 from dangjian.supervision.models import Bulletin, Interview, Question, QuestionState, Result, Status
 
@@ -59,10 +62,27 @@ def _letter(request: HttpRequest, pk: int):
     return found
 
 
+def _open_sealed(request: HttpRequest, letter) -> tuple[sealing.Opened | None, str]:
+    """A sealed letter opened with the officer's unlocked key, or None and why not ("locked", "no_key", "broken")."""
+    if not letter.is_sealed:
+        return None, ""
+    unlocked = key_session.load(request)
+    if unlocked is None:
+        return None, "locked"
+    try:
+        return sealing.open_letter(letter, unlocked), ""
+    except PermissionDenied:
+        return None, "no_key"
+    except ValidationError:
+        return None, "broken"
+
+
 @require_safe
 def letter(request: HttpRequest, pk: int) -> HttpResponse:
     found = _letter(request, pk)
     scope = scope_for(request.user)
+    opened, sealed_problem = _open_sealed(request, found)
+    attachments = [(a, opened.attachment_name(a) if opened else a.name) for a in found.attachments.all()]
     pending = [r for r in found.results.all() if r.signed_off_at is None]
     context = {
         "letter": found,
@@ -75,6 +95,10 @@ def letter(request: HttpRequest, pk: int) -> HttpResponse:
         "text_form": forms.TextForm(),
         "transfer_form": forms.TransferForm(),
         "extension_form": forms.ExtensionForm(),
+        "opened": opened,
+        "sealed_problem": sealed_problem,
+        "attachments": attachments,
+        "unlock_url": f"{reverse('securemail:unlock')}?{urlencode({'next': request.get_full_path()})}",
     }
     return render(request, "supervision/work/letter.html", context)
 
@@ -106,7 +130,12 @@ def dispatch(request: HttpRequest, pk: int) -> HttpResponse:
         pk,
         forms.DispatchForm,
         lambda letter, d: actions.dispatch_letter(
-            actor=request.user, letter=letter, unit=d["unit"], co_units=list(d["co_units"]), note=d["note"]
+            actor=request.user,
+            letter=letter,
+            unit=d["unit"],
+            co_units=list(d["co_units"]),
+            note=d["note"],
+            unlocked=key_session.load(request),
         ),
         _("The letter was dispatched."),
     )
@@ -166,7 +195,13 @@ def sign_off(request: HttpRequest, pk: int) -> HttpResponse:
     pending = get_object_or_404(Result, letter=found, signed_off_at__isnull=True)
     approve = request.POST.get("decision") != "send_back"
     try:
-        actions.sign_off_result(actor=request.user, result=pending, approve=approve, note=request.POST.get("note", ""))
+        actions.sign_off_result(
+            actor=request.user,
+            result=pending,
+            approve=approve,
+            note=request.POST.get("note", ""),
+            unlocked=key_session.load(request),
+        )
     except ValidationError as exc:
         for message in exc.messages:
             messages.error(request, message)
@@ -175,6 +210,35 @@ def sign_off(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("The result was signed off.") if approve else _("The result was sent back."))
     return redirect("supervision_work:letter", pk=found.pk)
+
+
+@require_safe
+def attachment(request: HttpRequest, pk: int, attachment: int) -> HttpResponse:
+    """Download one of the letter's files (opened with the officer's key when the letter is sealed).
+
+    Always as a download with the type sniffed at intake and `nosniff`, never rendered inline: a letter's file is
+    the public's content and must not run in the staff area's origin."""
+    found = _letter(request, pk)
+    item = get_object_or_404(found.attachments, pk=attachment)
+    opened = None
+    if item.is_sealed:
+        opened, problem = _open_sealed(request, found)
+        if opened is None:
+            if problem == "locked":
+                back = reverse("supervision_work:letter", args=[found.pk])
+                return redirect(f"{reverse('securemail:unlock')}?{urlencode({'next': back})}")
+            raise PermissionDenied
+    try:
+        data = sealing.attachment_bytes(item, opened)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("supervision_work:letter", pk=found.pk)
+    name = opened.attachment_name(item) if opened else item.name
+    response = HttpResponse(data, content_type=item.content_type)
+    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=name)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @require_safe

@@ -11,7 +11,8 @@ import subprocess
 from django.conf import settings
 from django.db import connection
 
-from dangjian.services.securemail import actions, crypto
+from dangjian.core import crypto
+from dangjian.services.securemail import actions
 from dangjian.services.securemail.actions import Upload
 from dangjian.services.securemail.models import Category
 

@@ -6,8 +6,8 @@ import io
 
 import pytest
 
-from dangjian.services.securemail import crypto
-from dangjian.services.securemail.crypto import CHUNK, CryptoError
+from dangjian.core import crypto
+from dangjian.core.crypto import CHUNK, CryptoError
 
 
 @pytest.fixture

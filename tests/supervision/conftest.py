@@ -79,15 +79,40 @@ def write(channels):
     return submit
 
 
+def mail_passphrase(name: str) -> str:
+    return f"Mail-{name}-passphrase"
+
+
 @pytest.fixture
-def dispatched(write, people, tree):
-    """A letter received on MONDAY and dispatched to the first township."""
+def keys(people, tree):
+    """The handlers on the encrypted mail network: the office (county), 't1' (responder, head), 't2' (other).
+
+    Returns each officer's unlocked key, which opens the confidential letters of their units."""
+    from dangjian.services.securemail import actions as mail
+    from dangjian.services.securemail.keys import unlock
+
+    for name in ("office", "responder", "head", "other"):
+        mail.enrol_officer(actor=people[name], passphrase=mail_passphrase(name))
+    opened = {name: unlock(user=people[name], passphrase=mail_passphrase(name)) for name in people if name in
+              ("office", "responder", "head", "other")}  # fmt: skip
+    mail.create_unit_key(actor=people["office"], unit=tree["county"])
+    mail.create_unit_key(actor=people["responder"], unit=tree["t1"])
+    mail.grant_officer(actor=people["responder"], unlocked=opened["responder"], unit=tree["t1"], officer=people["head"])
+    mail.create_unit_key(actor=people["other"], unit=tree["t2"])
+    return opened
+
+
+@pytest.fixture
+def dispatched(write, people, tree, request):
+    """A letter received on MONDAY and dispatched to the first township (a confidential one with the office's key)."""
     from dangjian.supervision import actions
 
     def make(**kw):
         kw.setdefault("received_at", MONDAY)
+        confidential = Channel.objects.get(code=kw.get("channel", "voice")).is_confidential
+        unlocked = request.getfixturevalue("keys")["office"] if confidential else None
         sub = write(**kw)
-        actions.dispatch_letter(actor=people["office"], letter=sub.letter, unit=tree["t1"])
+        actions.dispatch_letter(actor=people["office"], letter=sub.letter, unit=tree["t1"], unlocked=unlocked)
         sub.letter.refresh_from_db()
         return sub
 

@@ -189,10 +189,10 @@ def test_head_sends_a_result_back_with_a_reason(dispatched, people):
     assert letter.status == Status.FOLLOWED_UP and not letter.results.exists()
 
 
-def test_a_confidential_channels_letter_is_never_published(dispatched, people):
+def test_a_confidential_channels_letter_is_never_published(dispatched, people, keys):
     letter = dispatched(channel="supervision").letter
     result = actions.post_result(actor=people["responder"], letter=letter, body="已查处。")
-    actions.sign_off_result(actor=people["head"], result=result)
+    actions.sign_off_result(actor=people["head"], result=result, unlocked=keys["head"])
     assert not Letter.objects.published().exists()
 
 

@@ -61,6 +61,23 @@ def test_a_gbk_multipart_mail_with_an_attachment_becomes_a_letter_and_the_sender
     assert ack.channel == "email" and ack.address == "liu@example.com"
 
 
+def test_a_letter_mailed_to_the_confidential_channel_is_sealed(smtp, keys):
+    from dangjian.supervision import sealing
+
+    secret = "举报某站所负责人违规收费，金额约三万元。"
+    msg = gbk_letter(to="supervision@dangjian.localhost")
+    msg.set_payload([MIMEText(secret, "plain", "gbk"), *msg.get_payload()[1:]])
+    smtp.send_message(msg)
+    letter = Letter.objects.get()
+    assert letter.is_sealed and letter.body == "" and letter.contact_email == ""
+    assert secret not in str(list(Letter.objects.values_list()))
+    opened = sealing.open_letter(letter, keys["office"])
+    assert opened.body == secret and opened.contact_email == "liu@example.com"
+    (attachment,) = letter.attachments.all()
+    assert attachment.is_sealed and opened.attachment_name(attachment) == "现场照片说明.pdf"
+    assert sealing.attachment_bytes(attachment, opened) == PDF
+
+
 @pytest.mark.parametrize("charset", ["gb2312", "gb18030", "utf-8", "big5"])
 def test_plain_mail_in_each_chinese_charset(smtp, charset):
     title = "路燈損壞" if charset == "big5" else "路灯损坏"

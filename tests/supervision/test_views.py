@@ -113,12 +113,12 @@ def test_lookups_are_rate_limited(client, write):
     assert client.post(reverse("supervision:lookup"), {"receipt": sub.receipt}).status_code == 400
 
 
-def answered(dispatched, people, channel="secretary"):
+def answered(dispatched, people, channel="secretary", unlocked=None):
     sub = dispatched(channel=channel, anonymous=False, contact_name="刘建华", contact_phone="13907970000",
                      body="我叫刘建华，住幸福路18号，电话13907970000，路灯坏了。")  # fmt: skip
     actions.post_follow_up(actor=people["responder"], letter=sub.letter, body="已联系刘建华核实。")
     result = actions.post_result(actor=people["responder"], letter=sub.letter, body="已维修。")
-    actions.sign_off_result(actor=people["head"], result=result)
+    actions.sign_off_result(actor=people["head"], result=result, unlocked=unlocked)
     return sub
 
 
@@ -131,8 +131,8 @@ def test_published_letter_masks_personal_data_in_the_public_view(client, dispatc
     assert client.get(reverse("supervision:letters")).status_code == 200
 
 
-def test_an_unpublished_or_confidential_letter_has_no_public_page(client, dispatched, people):
-    sub = answered(dispatched, people, channel="supervision")
+def test_an_unpublished_or_confidential_letter_has_no_public_page(client, dispatched, people, keys):
+    sub = answered(dispatched, people, channel="supervision", unlocked=keys["head"])
     assert client.get(reverse("supervision:letter", args=[sub.letter.pk])).status_code == 404
     pending = dispatched()
     assert client.get(reverse("supervision:letter", args=[pending.letter.pk])).status_code == 404

@@ -23,11 +23,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dangjian.core import audit, outbox
+from dangjian.core import audit, crypto, outbox
+from dangjian.core.crypto import CryptoError
 from dangjian.core.models import Channel, Role, Unit, User
 from dangjian.core.permissions import STAFF_KINDS, scope_for
-from dangjian.services.securemail import conf, crypto
-from dangjian.services.securemail.crypto import CryptoError
+from dangjian.services.securemail import conf
 from dangjian.services.securemail.keys import Unlocked, grant_payload, identity_aad, officer_units
 from dangjian.services.securemail.models import (
     Attachment,

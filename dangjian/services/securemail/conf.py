@@ -6,26 +6,17 @@ import os
 
 from django.conf import settings
 
+from dangjian.core import crypto
+
 
 def _int(name: str, default: int) -> int:
-    return int(getattr(settings, name, None) or os.environ.get(f"DANGJIAN_{name}", default))
+    return int(getattr(settings, name, None) or os.environ.get(f"DANGJIAN_{name}") or default)
 
 
-def suite_name() -> str:
-    return getattr(settings, "SECUREMAIL_SUITE", None) or os.environ.get("DANGJIAN_SECUREMAIL_SUITE", "nacl")
-
-
-def argon2_limits() -> tuple[int, int]:
-    """Argon2id cost: libsodium's "moderate" preset in production; its minimum under test so tests run fast."""
-    import nacl.pwhash
-
-    if getattr(settings, "ENV", "") == "test":
-        return nacl.pwhash.argon2id.OPSLIMIT_MIN, nacl.pwhash.argon2id.MEMLIMIT_MIN
-    return nacl.pwhash.argon2id.OPSLIMIT_MODERATE, nacl.pwhash.argon2id.MEMLIMIT_MODERATE
-
-
-def pbkdf2_iterations() -> int:
-    return 1000 if getattr(settings, "ENV", "") == "test" else _int("SECUREMAIL_PBKDF2_ITERATIONS", 600_000)
+# The suite and its costs are the platform's (dangjian.core.crypto); named here too for the mail code.
+suite_name = crypto.suite_name
+argon2_limits = crypto.argon2_limits
+pbkdf2_iterations = crypto.pbkdf2_iterations
 
 
 def max_recipients() -> int:

@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
 
+from dangjian.core import crypto
+from dangjian.core.crypto import CryptoError, KeyPair
 from dangjian.core.models import Unit, User
-from dangjian.services.securemail import conf, crypto
-from dangjian.services.securemail.crypto import CryptoError, KeyPair
+from dangjian.services.securemail import conf
 from dangjian.services.securemail.models import KeyGrant, KeyState, OfficerIdentity, UnitKey
 
 

@@ -2,8 +2,10 @@
 
 After the officer types their mail passphrase, the opened private key is encrypted (XSalsa20-Poly1305, PyNaCl
 SecretBox) under a fresh random key. The ciphertext goes into the server-side session with an expiry; the random
-key goes to the browser only, in an HttpOnly, SameSite=Strict cookie limited to /work/mail/ that expires at the same
-time. A copy of the session table alone, or a stolen cookie alone, opens nothing; locking or expiry deletes both.
+key goes to the browser only, in an HttpOnly, SameSite=Strict cookie limited to the staff area (/work/: the mail pages
+and the confidential letters of the supervision supermarket, which open with the same unit keys) that expires at
+the same time. A copy of the session table alone, or a stolen cookie alone, opens nothing; locking or expiry
+deletes both.
 """
 
 from __future__ import annotations
@@ -18,13 +20,13 @@ import nacl.secret
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
+from dangjian.core.crypto import KeyPair
 from dangjian.services.securemail import conf
-from dangjian.services.securemail.crypto import KeyPair
 from dangjian.services.securemail.keys import Unlocked
 
 COOKIE = "dangjian_mail_key"
 SESSION_KEY = "securemail_unlocked"
-COOKIE_PATH = "/work/mail/"
+COOKIE_PATH = "/work/"
 
 
 def _b64(data: bytes) -> str:

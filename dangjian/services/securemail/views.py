@@ -18,9 +18,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from dangjian.core import crypto
 from dangjian.core.models import Role, Unit, User
 from dangjian.core.permissions import STAFF_KINDS, scope_for
-from dangjian.services.securemail import actions, conf, crypto, queries, session
+from dangjian.services.securemail import actions, conf, queries, session
 from dangjian.services.securemail.forms import (
     ArchiveForm,
     ComposeForm,
@@ -220,9 +221,13 @@ def delete(request: HttpRequest, pk) -> HttpResponse:
 
 
 # ------------------------------------------------------------------------------------------------- keys and unlock
+#: Where the unlock page may send the officer back to: the mail pages and the confidential letters.
+UNLOCK_NEXT = ("/work/mail", "/work/supervision/letters/")
+
+
 def _next(request: HttpRequest) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}) and target.startswith("/work/mail"):
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}) and target.startswith(UNLOCK_NEXT):
         return target
     return reverse("securemail:inbox")
 

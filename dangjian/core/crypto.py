@@ -1,4 +1,7 @@
-"""The crypto suites of the encrypted mail network: key pairs, key wrapping, signatures and chunked streams.
+"""The platform's crypto suites: key pairs, key wrapping, signatures and chunked streams.
+
+Used by the encrypted mail network (`dangjian.services.securemail`) and by the supervision supermarket's
+confidential letters (`dangjian.supervision.sealing`).
 
 Two suites share one interface so every layer above (and every test) runs on either:
 
@@ -35,11 +38,31 @@ import nacl.exceptions
 import nacl.public
 import nacl.pwhash
 import nacl.signing
-
-from dangjian.services.securemail import conf
+from django.conf import settings
 
 MAGIC = b"DJM1"
 CHUNK = 64 * 1024
+
+
+def suite_name() -> str:
+    """The deployment's suite: `SECUREMAIL_SUITE` in the settings or `DANGJIAN_SECUREMAIL_SUITE`, default nacl."""
+    return getattr(settings, "SECUREMAIL_SUITE", None) or os.environ.get("DANGJIAN_SECUREMAIL_SUITE", "nacl")
+
+
+def argon2_limits() -> tuple[int, int]:
+    """Argon2id cost: libsodium's "moderate" preset in production; its minimum under test so tests run fast."""
+    if getattr(settings, "ENV", "") == "test":
+        return nacl.pwhash.argon2id.OPSLIMIT_MIN, nacl.pwhash.argon2id.MEMLIMIT_MIN
+    return nacl.pwhash.argon2id.OPSLIMIT_MODERATE, nacl.pwhash.argon2id.MEMLIMIT_MODERATE
+
+
+def pbkdf2_iterations() -> int:
+    if getattr(settings, "ENV", "") == "test":
+        return 1000
+    value = getattr(settings, "SECUREMAIL_PBKDF2_ITERATIONS", None) or os.environ.get(
+        "DANGJIAN_SECUREMAIL_PBKDF2_ITERATIONS"
+    )
+    return int(value or 600_000)
 
 
 class CryptoError(Exception):
@@ -152,7 +175,7 @@ class NaclSuite(Suite):
             raise CryptoError("bad signature") from exc
 
     def passphrase_key(self, passphrase: str, salt: bytes) -> bytes:
-        ops, mem = conf.argon2_limits()
+        ops, mem = argon2_limits()
         return nacl.pwhash.argon2id.kdf(32, passphrase.encode(), salt[:16], opslimit=ops, memlimit=mem)
 
     def seal(self, key: bytes, plaintext: bytes, aad: bytes = b"") -> bytes:
@@ -304,7 +327,7 @@ class SmSuite(Suite):
     def passphrase_key(self, passphrase: str, salt: bytes) -> bytes:
         from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
 
-        return PBKDF2HMAC(self._hashes.SM3(), 16, salt, conf.pbkdf2_iterations()).derive(passphrase.encode())
+        return PBKDF2HMAC(self._hashes.SM3(), 16, salt, pbkdf2_iterations()).derive(passphrase.encode())
 
     def _gcm(self, key: bytes, nonce: bytes, plaintext: bytes, aad: bytes) -> bytes:
         enc = self._cipher(self._algorithms.SM4(key), self._modes.GCM(nonce)).encryptor()
@@ -375,7 +398,7 @@ SUITES: dict[str, Suite] = {}
 
 def suite(name: str | None = None) -> Suite:
     """The suite by name (the deployment's, `DANGJIAN_SECUREMAIL_SUITE`, when none is given)."""
-    name = name or conf.suite_name()
+    name = name or suite_name()
     if name not in SUITES:
         if name == "nacl":
             SUITES[name] = NaclSuite()

@@ -12,6 +12,7 @@ from freezegun import freeze_time
 
 from dangjian.core.models import AuditRecord, RoleKind
 from dangjian.services.sms import actions, audience, dispatch, templating
+from dangjian.services.sms.gateways import Result
 from dangjian.services.sms.gateways.console import ConsoleGateway
 from dangjian.services.sms.models import Campaign, CampaignState, Inbound, Message, MessageState, OptOut
 
@@ -182,3 +183,42 @@ def test_a_core_notification_goes_through_the_sms_outbox_once(settings, branches
     send_all()
     message.refresh_from_db()
     assert message.state == MessageState.DELIVERED
+
+
+def test_a_receipt_the_notification_forgets_after_delivery_is_forgotten_by_its_message(settings):
+    from dangjian.core import outbox
+    from dangjian.core.models import Channel
+
+    settings.DANGJIAN_SMS_SENDER = "dangjian.services.sms.outbox.send_notification"
+    n = outbox.queue_notification(
+        channel=Channel.SMS,
+        body="您的来信已受理，查询码 K7Q2-93XD。",
+        body_after_delivery="您的来信已受理，查询码（投递后已删除）。",
+        address="13800138000",
+    )
+    outbox.deliver(n.pk)
+    message = Message.objects.get()
+    assert "K7Q2-93XD" in message.body  # it has not left yet: the sender needs it
+    send_all()
+    message.refresh_from_db()
+    assert message.state == MessageState.DELIVERED
+    assert (message.body, message.body_after_delivery) == ("【会昌组工】您的来信已受理，查询码（投递后已删除）。", "")
+    assert not Message.objects.filter(body__contains="K7Q2").exists()
+
+
+def test_a_secret_is_forgotten_when_the_message_fails_or_expires_too():
+    def claimed(mobile: str, **after: str) -> Message:
+        m = actions.queue_message(mobile=mobile, text="查询码 K7Q2-93XD", **after)
+        Message.objects.filter(pk=m.pk).update(state=MessageState.SUBMITTING, gateway="smpp")
+        return m
+
+    failed = claimed("13800000001", text_after_delivery="查询码（已删除）")
+    expired = claimed("13800000002", text_after_delivery="查询码（已删除）")
+    plain = claimed("13800000003")
+    bad = "0x0000000B: bad number"
+    dispatch.record("smpp", [Result(failed.pk, error=bad), Result(plain.pk, error=bad), Result(expired.pk, ["E1"])])
+    with freeze_time(timezone.now() + timedelta(hours=49)):
+        assert dispatch.expire("smpp") == 1
+    bodies = dict(Message.objects.values_list("pk", "body"))
+    assert bodies[failed.pk] == bodies[expired.pk] == "【会昌组工】查询码（已删除）"
+    assert bodies[plain.pk] == "【会昌组工】查询码 K7Q2-93XD"  # nothing was said to forget

@@ -159,8 +159,8 @@ def _queue(campaign: Campaign) -> None:
     now = timezone.now()
     stamp = connection.ops.adapt_datetimefield_value(now)
     sql = (
-        "INSERT INTO sms_message (campaign_id, unit_id, mobile, body, parts, parts_done, gateway, state, gateway_id,"
-        " error, attempts, queued_at) VALUES (%s, %s, %s, %s, %s, 0, %s, %s, '', '', 0, %s)"
+        "INSERT INTO sms_message (campaign_id, unit_id, mobile, body, body_after_delivery, parts, parts_done, gateway,"
+        " state, gateway_id, error, attempts, queued_at) VALUES (%s, %s, %s, %s, '', %s, 0, %s, %s, '', '', 0, %s)"
     )
     head = (campaign.pk, campaign.unit_id)
     tail = (campaign.gateway, MessageState.QUEUED, stamp)
@@ -248,13 +248,30 @@ def receive_inbound(*, mobile: str, text: str, gateway: str, ref: str = "") -> I
 
 
 @transaction.atomic
-def queue_message(*, mobile: str, text: str, notification_id: int | None = None, unit: Unit | None = None) -> Message:
-    """One message outside a campaign (the core outbox's receipts and reminders); idempotent per notification."""
+def queue_message(
+    *,
+    mobile: str,
+    text: str,
+    notification_id: int | None = None,
+    unit: Unit | None = None,
+    text_after_delivery: str = "",
+) -> Message:
+    """One message outside a campaign (the core outbox's receipts and reminders); idempotent per notification.
+
+    `text_after_delivery`: for a text that carries a secret, what the row keeps once the message is final."""
     mobile = _mobile(mobile)
     if not text.strip():
         raise ValidationError(_("The message is empty."))
     text = templating.render(text, {}, mandatory=True)
-    defaults = {"mobile": mobile, "body": text, "parts": split(text).count, "gateway": default_backend(), "unit": unit}
+    after = templating.render(text_after_delivery, {}, mandatory=True) if text_after_delivery.strip() else ""
+    defaults = {
+        "mobile": mobile,
+        "body": text,
+        "body_after_delivery": after,
+        "parts": split(text).count,
+        "gateway": default_backend(),
+        "unit": unit,
+    }
     if notification_id is None:
         message = Message.objects.create(**defaults)
     else:

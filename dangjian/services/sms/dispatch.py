@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db import connection, transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Case, Exists, F, OuterRef, Q, Value, When
 from django.utils import timezone
 
 from dangjian.services.sms import conf
@@ -30,6 +30,12 @@ from dangjian.services.sms.models import Campaign, CampaignState, Message, Messa
 logger = logging.getLogger(__name__)
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 FINAL = (MessageState.DELIVERED, MessageState.FAILED, MessageState.EXPIRED)
+# Added to the update that makes a row final: its body becomes its body_after_delivery when it has one (the rule
+# of the core outbox's notifications, kept by the message the notification became).
+FORGET_SECRET = {
+    "body": Case(When(body_after_delivery="", then=F("body")), default=F("body_after_delivery")),
+    "body_after_delivery": Value(""),
+}
 
 
 def in_quiet_hours(at: datetime) -> bool:
@@ -87,7 +93,7 @@ def record(gateway: str, results: list[Result]) -> None:
         )
         for error, keys in failed.items():
             Message.objects.filter(id__in=keys).exclude(state__in=FINAL).update(
-                state=MessageState.FAILED, error=error, done_at=now
+                state=MessageState.FAILED, error=error, done_at=now, **FORGET_SECRET
             )
 
 
@@ -143,6 +149,9 @@ def apply_receipts(gateway: str, receipts: list[Receipt]) -> int:
                 m.state = MessageState.SUBMITTED
             changed.append(m)
         Message.objects.bulk_update(changed, ["parts_done", "state", "error", "done_at"], batch_size=500)
+        secret = [m.id for m in changed if m.state in FINAL and m.body_after_delivery]
+        if secret:
+            Message.objects.filter(id__in=secret).update(**FORGET_SECRET)
     return matched
 
 
@@ -169,7 +178,7 @@ def expire(gateway: str) -> int:
     """Submitted rows without a receipt after DANGJIAN_SMS_EXPIRE_HOURS (48) are expired."""
     limit = timezone.now() - timedelta(hours=conf.number("DANGJIAN_SMS_EXPIRE_HOURS", 48))
     return Message.objects.filter(gateway=gateway, state=MessageState.SUBMITTED, submitted_at__lt=limit).update(
-        state=MessageState.EXPIRED, error="no receipt", done_at=timezone.now()
+        state=MessageState.EXPIRED, error="no receipt", done_at=timezone.now(), **FORGET_SECRET
     )
 
 

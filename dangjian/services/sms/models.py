@@ -121,6 +121,9 @@ class Message(models.Model):
     unit = models.ForeignKey(Unit, verbose_name=_("unit"), null=True, blank=True, on_delete=models.SET_NULL)
     mobile = models.CharField(_("mobile"), max_length=20)
     body = models.TextField(_("text"))
+    # A text carrying a secret (the receipt of an anonymous letter, from the core outbox) is kept only until the
+    # message is final (delivered, failed, expired): then the body becomes this, when given (dispatch.FORGET_SECRET).
+    body_after_delivery = models.TextField(blank=True)
     parts = models.PositiveSmallIntegerField(_("parts"), default=1)
     parts_done = models.PositiveSmallIntegerField(default=0)
     gateway = models.CharField(_("gateway"), max_length=10, blank=True)

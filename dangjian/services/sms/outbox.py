@@ -8,6 +8,13 @@ from dangjian.services.sms import actions
 
 
 def send_notification(n: Notification) -> str:
-    """Queue the notification as one outbox row (once per notification, however often the core retries)."""
-    message = actions.queue_message(mobile=n.address, text=n.body, notification_id=n.pk, unit=n.unit)
+    """Queue the notification as one outbox row (once per notification, however often the core retries); a text
+    the notification keeps only until delivery, the row keeps only until it is final."""
+    message = actions.queue_message(
+        mobile=n.address,
+        text=n.body,
+        notification_id=n.pk,
+        unit=n.unit,
+        text_after_delivery=n.body_after_delivery,
+    )
     return f"sms:{message.pk}"

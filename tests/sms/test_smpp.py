@@ -1,7 +1,15 @@
 """The SMPP 3.4 gateway against an SMSC the project did not write (node-smpp's server on loopback): windowed
-submit_sm with receipts, long messages with a UDH, inbound replies, a dropped connection mid-campaign."""
+submit_sm with receipts, long messages with a UDH, inbound replies, a dropped connection mid-campaign, TLS."""
+
+import ipaddress
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from dangjian.services.sms import dispatch
 from dangjian.services.sms.gateways import GatewayError, Outgoing, Receipt, make_gateway
@@ -106,3 +114,82 @@ def test_a_receipt_for_an_unrecorded_id_resolves_the_message_in_doubt(db, branch
     m.refresh_from_db()
     assert (m.state, m.gateway_id) == (MessageState.DELIVERED, "ABC")
     assert dispatch.apply_receipts("smpp", [Receipt("ABC", MessageState.DELIVERED, mobile="13800138000")]) == 0
+
+
+def loopback_certificate(folder: Path) -> tuple[Path, Path, Path]:
+    """A throwaway CA and the SMSC's certificate it signs for 127.0.0.1: (CA file, key file, certificate file)."""
+    now = datetime.now(UTC)
+
+    def make(subject: str, key, issuer: x509.Name | None, issuer_key, extensions) -> x509.Certificate:
+        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)])
+        builder = x509.CertificateBuilder(
+            subject_name=name,
+            issuer_name=issuer or name,
+            public_key=key.public_key(),
+            serial_number=x509.random_serial_number(),
+            not_valid_before=now - timedelta(minutes=5),
+            not_valid_after=now + timedelta(days=1),
+        )
+        for extension, critical in extensions:
+            builder = builder.add_extension(extension, critical=critical)
+        return builder.sign(issuer_key, hashes.SHA256())
+
+    ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    usage = dict.fromkeys(("content_commitment", "key_encipherment", "data_encipherment", "key_agreement"), False)
+    ca = make(
+        "Dangjian test CA",
+        ca_key,
+        None,
+        ca_key,
+        [
+            (x509.BasicConstraints(ca=True, path_length=0), True),
+            (
+                x509.KeyUsage(
+                    True, **usage, key_cert_sign=True, crl_sign=True, encipher_only=False, decipher_only=False
+                ),
+                True,
+            ),
+            (x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), False),
+        ],
+    )
+    leaf = make(
+        "127.0.0.1",
+        key,
+        ca.subject,
+        ca_key,
+        [
+            (x509.BasicConstraints(ca=False, path_length=None), True),
+            (x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False),
+            (x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), False),
+            (x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), False),
+        ],
+    )
+    paths = folder / "ca.pem", folder / "smsc-key.pem", folder / "smsc.pem"
+    paths[0].write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    paths[1].write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    paths[2].write_bytes(leaf.public_bytes(serialization.Encoding.PEM))
+    return paths
+
+
+def test_over_tls_a_campaign_is_delivered_and_an_unverified_smsc_is_refused(
+    smsc_factory, secretary, branches, tmp_path, monkeypatch
+):
+    ca, key, certificate = loopback_certificate(tmp_path)
+    smsc = smsc_factory(TLS_KEY=str(key), TLS_CERT=str(certificate))
+    monkeypatch.setenv("DANGJIAN_SMPP_TLS", "1")
+    monkeypatch.setenv("DANGJIAN_SMPP_RETRIES", "0")
+    # Not trusted (the system's CAs only): the gateway does not bind, and sends nothing.
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    with pytest.raises(GatewayError, match="CERTIFICATE_VERIFY_FAILED"):
+        make_gateway().submit([Outgoing(1, "13800138000", "x")])
+    # Trusted through the CA file (ssl.create_default_context reads SSL_CERT_FILE): bound over TLS, delivered.
+    monkeypatch.setenv("SSL_CERT_FILE", str(ca))
+    add_people(branches["b1"], 3)
+    c = campaign(secretary, branches, body="党" * 100)
+    gateway = make_gateway()
+    dispatch.run(gateway, linger=1)
+    smsc.wait_for_parts(6)
+    assert_each_once(smsc, {f"137{i:08d}" for i in range(3)}, parts=2)
+    assert states(c) == {MessageState.DELIVERED: 3}

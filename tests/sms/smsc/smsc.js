@@ -6,6 +6,7 @@
 //
 // Environment: PORT (0: any; the port is printed as "listening <port>"), LOG (file), SYSTEM_ID / PASSWORD,
 // DROP_AFTER (close the connection, without answering, on that submit_sm, once), RECEIPTS ("0": none).
+// TLS_KEY / TLS_CERT (PEM files): speak SMPP over TLS, as node-smpp's server does when given a key and certificate.
 'use strict';
 const fs = require('fs');
 const smpp = require('smpp');
@@ -35,7 +36,10 @@ function sendReceipt(session, r) {
   });
 }
 
-const server = smpp.createServer({}, (session) => {
+const tlsFiles = process.env.TLS_CERT
+  ? {key: fs.readFileSync(process.env.TLS_KEY), cert: fs.readFileSync(process.env.TLS_CERT)}
+  : {};
+const server = smpp.createServer(tlsFiles, (session) => {
   session.on('error', () => {});
   session.on('bind_transceiver', (pdu) => {
     if (pdu.system_id !== systemId || pdu.password !== password) {

@@ -10,6 +10,8 @@ VIEW_KINDS = (RoleKind.ORG_ADMIN, RoleKind.BRANCH_SECRETARY, RoleKind.COUNTY_LEA
 EDIT_KINDS = (RoleKind.ORG_ADMIN, RoleKind.BRANCH_SECRETARY)
 #: Have a need to see full ID numbers and phones (each view is audit-logged).
 REVEAL_KINDS = (RoleKind.ORG_ADMIN, RoleKind.BRANCH_SECRETARY)
+#: May see the sensitive record tabs: punishments and family members (others see rewards only, no family).
+SENSITIVE_KINDS = (RoleKind.ORG_ADMIN, RoleKind.BRANCH_SECRETARY)
 #: May export unmasked personal data.
 EXPORT_PERSONAL_KINDS = (RoleKind.ORG_ADMIN,)
 #: Committees above a branch that approve transfers and dues reductions.

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from dangjian.core import audit
 from dangjian.core.models import Unit, UnitKind, User
 from dangjian.core.permissions import scope_for
+from dangjian.publicity.models import NoticePage
 from dangjian.services.dues.rules import Category
 from dangjian.services.registry import crypto
 from dangjian.services.registry.access import EDIT_KINDS, REVEAL_KINDS, role_for
@@ -26,6 +27,7 @@ from dangjian.services.registry.choices import ETHNICITY_CHOICES, MEMBER_STAGES,
 from dangjian.services.registry.identity import mask_id, mask_phone, normalise_mobile, parse_id_number
 from dangjian.services.registry.models import (
     Appointment,
+    AppointmentKind,
     FamilyMember,
     Person,
     Position,
@@ -38,6 +40,7 @@ from dangjian.services.registry.models import (
     TransferState,
 )
 from dangjian.services.registry.pinyin import name_pinyin
+from dangjian.services.registry.retirement import add_months
 
 #: Units a party member's organisational relation may sit in.
 MEMBER_UNIT_KINDS = (UnitKind.BRANCH, UnitKind.GENERAL_BRANCH, UnitKind.COMMITTEE)
@@ -269,6 +272,14 @@ def reveal_identifiers(*, actor: User, person: Person) -> dict[str, str]:
     return {"id_number": person.id_number, "phone": person.phone}
 
 
+# --- record tabs (奖惩, 职务, 任免, 家庭成员, 人才) ----------------------------------------------------------------
+
+
+def _plain(value: Any) -> Any:
+    """A value as the audit record keeps it: a related row by its key."""
+    return value.pk if isinstance(value, models.Model) else value
+
+
 def _part_audit(actor: User | None, verb: str, part, person: Person, role: str, after: dict) -> None:
     audit.record(actor=actor, verb=verb, obj=part, unit=person.branch, role=role, after={"person": person.pk, **after})
 
@@ -277,6 +288,43 @@ def _checked(model, **values):
     obj = model(**values)
     obj.full_clean(exclude=["person"])
     return obj
+
+
+def _locked(part):
+    """A record tab's row as stored, locked for the change: a bound form may have set attributes on the object."""
+    return type(part).objects.select_for_update(of=("self",)).select_related("person__branch").get(pk=part.pk)
+
+
+def _change_part(actor: User | None, part, verb: str, **values: Any):
+    """Set `values` on a record tab's row, check it, save it and record what changed (nothing if nothing did)."""
+    part = _locked(part)
+    person = part.person
+    role = _require(actor, person.branch)
+    before = {name: _plain(getattr(part, name)) for name in values}
+    for name, value in values.items():
+        setattr(part, name, value)
+    part.full_clean(exclude=["person"])
+    changed = [name for name, value in values.items() if _plain(value) != before[name]]
+    if changed:
+        part.save(update_fields=changed)
+        audit.record(
+            actor=actor, verb=verb, obj=part, unit=person.branch, role=role,
+            before={name: before[name] for name in changed},
+            after={"person": person.pk, **{name: _plain(values[name]) for name in changed}},
+        )  # fmt: skip
+    return part
+
+
+def _remove_part(actor: User | None, part, verb: str, kept: tuple[str, ...]) -> None:
+    """Delete a record tab's row; the audit record keeps `kept` of it."""
+    part = _locked(part)
+    person = part.person
+    role = _require(actor, person.branch)
+    audit.record(
+        actor=actor, verb=verb, obj=part, unit=person.branch, role=role,
+        before={"person": person.pk, **{name: _plain(getattr(part, name)) for name in kept}},
+    )  # fmt: skip
+    part.delete()
 
 
 @transaction.atomic
@@ -290,6 +338,22 @@ def add_reward(
     obj.save()
     _part_audit(actor, "person.add_reward", obj, person, role, {"kind": kind, "title": title, "date": date})
     return obj
+
+
+@transaction.atomic
+def update_reward(
+    *,
+    actor: User | None,
+    reward: RewardPunishment,
+    kind: str,
+    title: str,
+    date: date,
+    authority: str = "",
+    reason: str = "",
+) -> RewardPunishment:
+    return _change_part(
+        actor, reward, "person.update_reward", kind=kind, title=title, date=date, authority=authority, reason=reason
+    )
 
 
 @transaction.atomic
@@ -316,15 +380,41 @@ def add_position(
 
 
 @transaction.atomic
+def update_position(
+    *,
+    actor: User | None,
+    position: Position,
+    title: str,
+    start: date,
+    unit: Unit | None = None,
+    organisation: str = "",
+    rank: str = "",
+    end: date | None = None,
+    term_years: int | None = None,
+) -> Position:
+    return _change_part(
+        actor, position, "person.update_position", title=title, start=start, unit=unit, organisation=organisation,
+        rank=rank, end=end, term_years=term_years,
+    )  # fmt: skip
+
+
+@transaction.atomic
 def end_position(*, actor: User | None, position: Position, end: date) -> Position:
-    person = position.person
-    role = _require(actor, person.branch)
-    if end < position.start:
-        raise ValidationError(_("A post cannot end before it starts."))
-    position.end = end
-    position.save(update_fields=["end"])
-    _part_audit(actor, "person.end_position", position, person, role, {"end": end})
-    return position
+    """The post is no longer held from `end` on (a removal recorded as 任免 does this too)."""
+    current = _locked(position)
+    _require(actor, current.person.branch)
+    if current.end is not None:
+        raise ValidationError(_("This post already ended on %(date)s.") % {"date": current.end.isoformat()})
+    return _change_part(actor, current, "person.end_position", end=end)
+
+
+def _check_notice(actor: User | None, notice: NoticePage | None) -> None:
+    if notice is None or actor is None:
+        return
+    from dangjian.publicity.queries import visible_pages
+
+    if not visible_pages(actor, NoticePage).filter(pk=notice.pk).exists():
+        raise ValidationError({"notice": [_("That notice is not published where you can read it.")]})
 
 
 @transaction.atomic
@@ -337,24 +427,50 @@ def record_appointment(
     date: date,
     unit: Unit | None = None,
     document: str = "",
+    notice: NoticePage | None = None,
     notice_url: str = "",
+    rank: str = "",
+    term_years: int | None = None,
 ) -> Appointment:
-    """任免: an appointment also opens the post; a removal ends the open post of the same title."""
+    """任免: an appointment also opens the post (with `rank` and `term_years`); a removal ends the open post of the
+    same title. An appointment linked to its 任前公示 is dated after the notice period."""
     role = _require(actor, person.branch)
+    _check_notice(actor, notice)
     obj = _checked(
-        Appointment, person=person, kind=kind, title=title, date=date, unit=unit, document=document,
+        Appointment, person=person, kind=kind, title=title, date=date, unit=unit, document=document, notice=notice,
         notice_url=notice_url,
     )  # fmt: skip
     obj.save()
-    if kind == "appoint":
-        Position.objects.create(person=person, title=title, unit=unit, start=date)
+    if kind == AppointmentKind.APPOINT:
+        _checked(Position, person=person, title=title, unit=unit, start=date, rank=rank, term_years=term_years).save()
     else:
         Position.objects.filter(person=person, title=title, end__isnull=True, start__lte=date).update(end=date)
     if not person.is_cadre:
         Person.objects.filter(pk=person.pk).update(is_cadre=True)
         person.is_cadre = True
-    _part_audit(actor, f"person.{kind}", obj, person, role, {"title": title, "date": date, "document": document})
+    _part_audit(
+        actor, f"person.{kind}", obj, person, role,
+        {"title": title, "date": date, "document": document, "notice": _plain(notice)},
+    )  # fmt: skip
     return obj
+
+
+@transaction.atomic
+def update_appointment(
+    *,
+    actor: User | None,
+    appointment: Appointment,
+    document: str = "",
+    notice: NoticePage | None = None,
+    notice_url: str = "",
+) -> Appointment:
+    """Correct the document number or the notice of a 任免 record. Its kind, post and date opened or closed a post,
+    so they stay: a wrong record is answered by the next one and the post corrected on the positions tab."""
+    _require(actor, appointment.person.branch)
+    _check_notice(actor, notice)
+    return _change_part(
+        actor, appointment, "person.update_appointment", document=document, notice=notice, notice_url=notice_url
+    )
 
 
 @transaction.atomic
@@ -379,14 +495,55 @@ def add_family_member(
 
 
 @transaction.atomic
+def update_family_member(
+    *,
+    actor: User | None,
+    family_member: FamilyMember,
+    relation: str,
+    name: str,
+    birth_date: date | None = None,
+    political_status: str = "",
+    work: str = "",
+) -> FamilyMember:
+    return _change_part(
+        actor, family_member, "person.update_family", relation=relation, name=name, birth_date=birth_date,
+        political_status=political_status, work=work,
+    )  # fmt: skip
+
+
+@transaction.atomic
+def remove_family_member(*, actor: User | None, family_member: FamilyMember) -> None:
+    _remove_part(actor, family_member, "person.remove_family", ("relation", "name"))
+
+
+def _check_talent_category(person_id: int, category: str, exclude_pk: int | None = None) -> None:
+    clash = Talent.objects.filter(person_id=person_id, category=category)
+    if exclude_pk is not None:
+        clash = clash.exclude(pk=exclude_pk)
+    if clash.exists():
+        raise ValidationError({"category": [_("This person is already listed in that talent category.")]})
+
+
+@transaction.atomic
 def add_talent(*, actor: User | None, person: Person, category: str, skills: str = "", title: str = "") -> Talent:
     role = _require(actor, person.branch)
-    if Talent.objects.filter(person=person, category=category).exists():
-        raise ValidationError(_("This person is already listed in that talent category."))
+    _check_talent_category(person.pk, category)
     obj = _checked(Talent, person=person, category=category, skills=skills, title=title)
     obj.save()
     _part_audit(actor, "person.add_talent", obj, person, role, {"category": category, "title": title})
     return obj
+
+
+@transaction.atomic
+def update_talent(*, actor: User | None, talent: Talent, category: str, skills: str = "", title: str = "") -> Talent:
+    _check_talent_category(talent.person_id, category, exclude_pk=talent.pk)
+    return _change_part(actor, talent, "person.update_talent", category=category, skills=skills, title=title)
+
+
+@transaction.atomic
+def remove_talent(*, actor: User | None, talent: Talent) -> None:
+    """The person no longer counts in this talent category."""
+    _remove_part(actor, talent, "person.remove_talent", ("category", "title", "skills"))
 
 
 @transaction.atomic
@@ -420,17 +577,6 @@ def next_in_sequence(key: str) -> int:
     Sequence.objects.get_or_create(key=key)
     Sequence.objects.filter(key=key).update(last=F("last") + 1)
     return Sequence.objects.select_for_update().get(key=key).last
-
-
-def add_months(d: date, months: int) -> date:
-    index = d.year * 12 + d.month - 1 + months
-    year, month = divmod(index, 12)
-    for day in (d.day, 30, 29, 28):
-        try:
-            return date(year, month + 1, day)
-        except ValueError:
-            continue
-    raise AssertionError("every month has 28 days")
 
 
 #: A letter's validity when none is given, and the longest allowed. The receipt is due one month after issue.

@@ -8,4 +8,4 @@ class RegistryConfig(AppConfig):
     verbose_name = _("Member, cadre and talent registry")
 
     def ready(self) -> None:
-        from dangjian.services.registry import demo, stats  # noqa: F401  (register the demo loader and the figures)
+        from dangjian.services.registry import demo, stats, workbench  # noqa: F401  (demo loader, figures, panel)

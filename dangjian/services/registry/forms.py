@@ -13,10 +13,12 @@ from dangjian.services.registry.choices import (
     ETHNICITY_CHOICES,
     Degree,
     Gender,
+    Rank,
     Stage,
     Status,
     TalentCategory,
 )
+from dangjian.services.registry.models import Appointment, FamilyMember, Position, RewardPunishment, Talent
 
 DATE = forms.DateInput(attrs={"type": "date"})
 
@@ -165,3 +167,86 @@ class ExportForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["fields"].choices = [(key, label) for key, _zh, label in COLUMNS]
         self.fields["fields"].initial = ["name", "gender", "branch", "stage", "status"]
+
+
+# --- record tabs --------------------------------------------------------------------------------------------
+
+
+class PartForm(forms.ModelForm):
+    """A record tab's form: the model's fields and checks; the unit and notice choices are what the user may pick."""
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "unit" in self.fields:
+            # A post may be held anywhere in the county, not only in the units the recording user sees.
+            self.fields["unit"].queryset = (
+                Unit.objects.filter(is_active=True).exclude(kind=UnitKind.STATION).order_by("path")
+            )
+        if "notice" in self.fields:
+            from dangjian.publicity.models import NoticeKind, NoticePage
+            from dangjian.publicity.queries import visible_pages
+
+            notices = visible_pages(user, NoticePage).filter(kind=NoticeKind.PRE_APPOINTMENT)
+            self.fields["notice"].queryset = notices.order_by("-period_start", "-pk")
+            self.fields["notice"].label_from_instance = lambda n: f"{n.title} ({n.period_start}–{n.period_end or ''})"
+
+    def values(self) -> dict:
+        return dict(self.cleaned_data)
+
+
+class RewardForm(PartForm):
+    class Meta:
+        model = RewardPunishment
+        fields = ["kind", "title", "date", "authority", "reason"]
+        widgets = {"date": DATE, "reason": forms.Textarea(attrs={"rows": 3})}
+
+
+class PositionForm(PartForm):
+    class Meta:
+        model = Position
+        fields = ["title", "unit", "organisation", "rank", "start", "end", "term_years"]
+        widgets = {"start": DATE, "end": DATE}
+        help_texts = {
+            "organisation": _("When the post is outside the county's units."),
+            "term_years": _("Fill in for a post with a fixed term: the cadre alerts warn before it ends."),
+        }
+
+
+class EndPositionForm(forms.Form):
+    end = forms.DateField(label=_("Held until"), widget=DATE, initial=timezone.localdate)
+
+
+class AppointmentForm(PartForm):
+    rank = forms.ChoiceField(label=_("Rank"), choices=Rank.choices, required=False)
+    term_years = forms.IntegerField(
+        label=_("Term in years"), min_value=1, max_value=10, required=False,
+        help_text=_("An appointment opens the post with this rank and term; a removal ends the open post."),
+    )  # fmt: skip
+
+    class Meta:
+        model = Appointment
+        fields = ["kind", "title", "unit", "date", "document", "notice", "notice_url"]
+        widgets = {"date": DATE}
+
+
+class AppointmentEditForm(PartForm):
+    class Meta:
+        model = Appointment
+        fields = ["document", "notice", "notice_url"]
+
+
+class FamilyMemberForm(PartForm):
+    class Meta:
+        model = FamilyMember
+        fields = ["relation", "name", "birth_date", "political_status", "work"]
+        widgets = {"birth_date": DATE}
+
+
+class TalentForm(PartForm):
+    class Meta:
+        model = Talent
+        fields = ["category", "skills", "title"]
+
+
+class ConfirmForm(forms.Form):
+    """Nothing to fill in: the button is the answer."""

@@ -104,17 +104,22 @@ def export(request: HttpRequest) -> HttpResponse:
     audit.record(actor=request.user, verb="person.export",
                  after={"filters": filters.to_dict(), "fields": fields, "unmasked": unmasked})  # fmt: skip
     rows = importing.export_rows(people, fields, unmasked=unmasked)
-    name = f"registry-{importing.stamp()}"
-    if form.cleaned_data["format"] == "csv":
-        response = StreamingHttpResponse(_csv_stream(rows), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+    return spreadsheet_response(rows, "registry", form.cleaned_data["format"])
+
+
+def spreadsheet_response(rows: Iterator[list], name: str, fmt: str) -> HttpResponse:
+    """Rows (the first the header) as a download: CSV streamed, or an xlsx workbook written row by row."""
+    filename = f"{name}-{importing.stamp()}"
+    if fmt == "csv":
+        response: HttpResponse = StreamingHttpResponse(_csv_stream(rows), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
         return response
     book = Workbook(write_only=True)
-    sheet = book.create_sheet("registry")
+    sheet = book.create_sheet(name)
     for row in rows:
         sheet.append(row)
     buffer = io.BytesIO()
     book.save(buffer)
     response = HttpResponse(buffer.getvalue(), content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
+    response["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
     return response

@@ -10,6 +10,8 @@ from datetime import date
 from typing import ClassVar
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -17,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from dangjian.core.models import Unit
 from dangjian.core.permissions import ScopedQuerySet
+from dangjian.publicity.models import NoticeKind, NoticePage
 from dangjian.services.dues.rules import Category
 from dangjian.services.registry.choices import (
     ETHNICITY_CHOICES,
@@ -175,10 +178,14 @@ class RewardPunishment(PersonPart):
     class Meta:
         verbose_name = _("reward or punishment")
         verbose_name_plural = _("rewards and punishments")
-        ordering = ["-date"]
+        ordering = ["-date", "-id"]
 
     def __str__(self) -> str:
         return self.title
+
+    def clean(self) -> None:
+        if self.date and self.date > timezone.localdate():
+            raise ValidationError({"date": _("The decision cannot be dated in the future.")})
 
 
 class Position(PersonPart):
@@ -193,18 +200,24 @@ class Position(PersonPart):
     rank = models.CharField(_("rank"), max_length=16, choices=Rank.choices, blank=True)
     start = models.DateField(_("from"))
     end = models.DateField(_("until"), null=True, blank=True)
-    term_years = models.PositiveSmallIntegerField(_("term in years"), null=True, blank=True)
+    term_years = models.PositiveSmallIntegerField(
+        _("term in years"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(10)]
+    )
 
     class Meta:
         verbose_name = _("position")
         verbose_name_plural = _("positions")
-        ordering = ["-start"]
+        ordering = ["-start", "-id"]
         constraints = [
             models.CheckConstraint(condition=Q(end__isnull=True) | Q(end__gte=F("start")), name="position_dates")
         ]
 
     def __str__(self) -> str:
         return self.title
+
+    def clean(self) -> None:
+        if self.start and self.end and self.end < self.start:
+            raise ValidationError({"end": _("A post cannot end before it starts.")})
 
     def term_end(self) -> date | None:
         if not self.term_years:
@@ -231,17 +244,47 @@ class Appointment(PersonPart):
     )
     date = models.DateField(_("date"))
     document = models.CharField(_("document number"), max_length=100, blank=True)
+    notice = models.ForeignKey(
+        NoticePage,
+        verbose_name=_("pre-appointment notice"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        limit_choices_to={"kind": NoticeKind.PRE_APPOINTMENT},
+        help_text=_("The notice (任前公示) published on this site before the appointment."),
+    )
     notice_url = models.CharField(
-        _("public notice"), max_length=300, blank=True, help_text=_("Link to the pre-appointment public notice.")
+        _("public notice"),
+        max_length=300,
+        blank=True,
+        help_text=_("Link to a pre-appointment public notice published elsewhere."),
+        validators=[RegexValidator(r"^(https?://|/)", _("Give a web address starting with http://, https:// or /."))],
     )
 
     class Meta:
         verbose_name = _("appointment or removal")
         verbose_name_plural = _("appointments and removals")
-        ordering = ["-date"]
+        ordering = ["-date", "-id"]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.title}"
+
+    def clean(self) -> None:
+        try:
+            notice = self.notice
+        except NoticePage.DoesNotExist:  # an unknown page: clean_fields() reports it
+            return
+        if notice is None:
+            return
+        if notice.kind != NoticeKind.PRE_APPOINTMENT:
+            raise ValidationError({"notice": _("Choose a pre-appointment notice (任前公示).")})
+        end = notice.period_end
+        if self.kind == AppointmentKind.APPOINT and self.date and end and self.date <= end:
+            raise ValidationError(
+                {"date": _("The appointment comes after the notice period, which ends on %(date)s.")
+                 % {"date": end.isoformat()}}
+            )  # fmt: skip
 
 
 class FamilyMember(PersonPart):
@@ -261,6 +304,10 @@ class FamilyMember(PersonPart):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        if self.birth_date and self.birth_date > timezone.localdate():
+            raise ValidationError({"birth_date": _("The date of birth is in the future.")})
 
 
 class Talent(PersonPart):

@@ -9,15 +9,15 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db import connection, models
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dangjian.core.models import Unit
 from dangjian.core.permissions import scope_for
 from dangjian.services.dues.rules import Category
-from dangjian.services.registry import crypto
+from dangjian.services.registry import crypto, retirement
 from dangjian.services.registry.access import VIEW_KINDS
 from dangjian.services.registry.choices import ETHNICITY_CHOICES, Degree, Gender, Stage, Status, TalentCategory
 from dangjian.services.registry.identity import normalise_mobile, parse_id_number
@@ -194,11 +194,22 @@ def saved_searches(user) -> QuerySet:
     return SavedSearch.objects.for_user(user, kinds=VIEW_KINDS).select_related("unit")
 
 
+class AlertKind(models.TextChoices):
+    RETIREMENT = "retirement", _("Retirement age")
+    TERM = "term", _("Term of office")
+
+
 @dataclass(frozen=True)
 class CadreAlert:
+    """A cadre in post who reaches retirement age, or whose term in `position` ends, on `due` (past or coming)."""
+
+    kind: str
     person: Person
-    reason: str
-    due: date | None
+    due: date
+    position: Position | None = None
+
+    def late(self, today: date) -> bool:
+        return self.due <= today
 
 
 def years_before(day: date, years: int) -> date:
@@ -210,28 +221,47 @@ def years_before(day: date, years: int) -> date:
 
 
 def cadre_alerts(
-    user, *, today: date | None = None, age_at: int = 58, term_warning_days: int = 180
+    user,
+    *,
+    today: date | None = None,
+    warning_months: int = retirement.RETIREMENT_WARNING_MONTHS,
+    term_warning_days: int = retirement.TERM_WARNING_DAYS,
+    kind: str = "",
 ) -> list[CadreAlert]:
-    """Cadres in post approaching the retirement age (by default 58, two years ahead of 60) or the end of a term,
-    every one of them: the oldest and the nearest term ends first."""
+    """Cadres in post (normal status) the user may see who reach retirement age within `warning_months`, and open
+    posts whose term ends within `term_warning_days`, including those already past and still held: nearest first.
+    `kind` keeps one of the two lists."""
     today = today or timezone.localdate()
-    people = visible_people(user).filter(is_cadre=True, status=Status.NORMAL)
-    alerts = [
-        CadreAlert(p, _("Aged %(age)s") % {"age": p.age(today)}, None)
-        for p in people.filter(birth_date__lte=years_before(today, age_at))
-        .select_related("branch")
-        .order_by("birth_date")
-    ]
-    open_terms = Position.objects.for_user(user, kinds=VIEW_KINDS).filter(
-        end__isnull=True, term_years__isnull=False, person__is_cadre=True, person__status=Status.NORMAL
-    )
-    horizon = today + timedelta(days=term_warning_days)
-    # A term ends term_years after its start: ending by the horizon means starting by horizon - term_years.
-    ending = Q(pk__in=[])
-    for years in open_terms.values_list("term_years", flat=True).distinct().order_by():
-        ending |= Q(term_years=years, start__lte=years_before(horizon, years))
-    for pos in open_terms.filter(ending).select_related("person", "person__branch").order_by("start", "pk"):
-        alerts.append(CadreAlert(pos.person, _("Term as %(title)s ends") % {"title": pos.title}, pos.term_end()))
+    cadres = visible_people(user).filter(is_cadre=True, status=Status.NORMAL)
+    alerts: list[CadreAlert] = []
+    if kind in ("", AlertKind.RETIREMENT):
+        horizon = retirement.add_months(today, warning_months)
+        # Nobody retires before the age of their group: a bound on the birth date the index serves; exact below.
+        born_by = Q()
+        for gender, schedule in ((Gender.MALE, retirement.MEN), (Gender.FEMALE, retirement.WOMEN)):
+            born_by |= Q(gender=gender, birth_date__lte=years_before(horizon, schedule.base_years))
+        senior = Position.objects.filter(
+            person=OuterRef("pk"), end__isnull=True, rank__in=retirement.SENIOR_FEMALE_RANKS
+        )
+        for person in cadres.filter(born_by).annotate(senior=Exists(senior)).select_related("branch"):
+            due = retirement.retirement_date(person.birth_date, person.gender, senior=person.senior)
+            if due <= horizon:
+                alerts.append(CadreAlert(AlertKind.RETIREMENT, person, due))
+    if kind in ("", AlertKind.TERM):
+        horizon = today + timedelta(days=term_warning_days)
+        open_terms = Position.objects.filter(
+            person__in=cadres, end__isnull=True, term_years__isnull=False
+        ).select_related("person__branch", "unit")
+        # A term ends term_years after its start: by the horizon means starting by about horizon - term_years
+        # (a day's slack for 29 February); the exact end is checked below.
+        ending = Q(pk__in=[])
+        for years in open_terms.values_list("term_years", flat=True).distinct().order_by():
+            ending |= Q(term_years=years, start__lte=years_before(horizon, years) + timedelta(days=1))
+        for position in open_terms.filter(ending):
+            due = position.term_end()
+            if due is not None and due <= horizon:
+                alerts.append(CadreAlert(AlertKind.TERM, position.person, due, position))
+    alerts.sort(key=lambda a: (a.due, a.person.name_pinyin, a.person.pk))
     return alerts
 
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from dangjian.services.registry import import_views, views
+from dangjian.services.registry import import_views, record_views, views
 
 app_name = "registry"
 urlpatterns = [
@@ -18,6 +18,10 @@ urlpatterns = [
     path("<int:pk>/", views.person_detail, name="person_detail"),
     path("<int:pk>/edit/", views.person_edit, name="person_edit"),
     path("<int:pk>/transfer/", views.transfer_create, name="transfer_create"),
+    path("<int:pk>/<slug:tab>/new/", record_views.part_add, name="part_add"),
+    path("<int:pk>/<slug:tab>/<int:entry_pk>/", record_views.part_edit, name="part_edit"),
+    path("<int:pk>/<slug:tab>/<int:entry_pk>/end/", record_views.part_end, name="part_end"),
+    path("cadres/alerts/", views.cadre_alert_list, name="cadre_alerts"),
     path("transfers/", views.transfer_list, name="transfer_list"),
     path("transfers/<int:pk>/", views.transfer_detail, name="transfer_detail"),
     path("transfers/<int:pk>/print/", views.transfer_print, name="transfer_print"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -14,11 +15,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from dangjian.core import audit
 from dangjian.core.permissions import scope_for
-from dangjian.services.registry import actions, queries
-from dangjian.services.registry.access import EDIT_KINDS, REVEAL_KINDS, VIEW_KINDS
+from dangjian.services.registry import actions, queries, retirement
+from dangjian.services.registry.access import EDIT_KINDS, REVEAL_KINDS, SENSITIVE_KINDS, VIEW_KINDS
 from dangjian.services.registry.forms import CancelForm, DateForm, PersonForm, SaveSearchForm, SearchForm, TransferForm
-from dangjian.services.registry.models import Person, SavedSearch, TransferState
+from dangjian.services.registry.import_views import spreadsheet_response
+from dangjian.services.registry.models import Person, RewardKind, SavedSearch, TransferState
+from dangjian.services.registry.queries import AlertKind
+from dangjian.stats.export import text
 
 PAGE_SIZE = 50
 
@@ -102,6 +107,9 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
     revealed = None
     if request.method == "POST":
         revealed = actions.reveal_identifiers(actor=request.user, person=person)
+    sensitive = scope.covers(person.branch, SENSITIVE_KINDS)
+    rewards = person.rewards.all()
+    family = list(person.family.all()) if sensitive else []
     return render(
         request,
         "registry/person_detail.html",
@@ -110,10 +118,13 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "revealed": revealed,
             "can_reveal": scope.covers(person.branch, REVEAL_KINDS),
             "can_edit": scope.covers(person.branch, EDIT_KINDS),
+            "sensitive": sensitive,
             "positions": person.positions.select_related("unit"),
-            "appointments": person.appointments.select_related("unit"),
-            "rewards": person.rewards.all(),
-            "family": person.family.all(),
+            "appointments": person.appointments.select_related("unit", "notice"),
+            # Punishments and family are for roles with a need to know; the others see commendations only.
+            "rewards": rewards if sensitive else rewards.filter(kind=RewardKind.REWARD),
+            "show_family": sensitive and (person.is_cadre or bool(family)),
+            "family": family,
             "talents": person.talents.all(),
             "tags": person.tags.all(),
         },
@@ -235,3 +246,44 @@ def transfer_print(request: HttpRequest, pk: int) -> HttpResponse:
     """The letter as printed: stub (存根), introduction letter (介绍信) and receipt (回执) on one page."""
     transfer = get_object_or_404(queries.visible_transfers(request.user), pk=pk)
     return render(request, "registry/transfer_print.html", {"transfer": transfer})
+
+
+def _alert_rows(alerts: list[queries.CadreAlert], today) -> Iterator[list]:
+    yield [_("Name"), _("Party branch or unit"), _("Date of birth"), _("Alert"), _("Post"), _("Rank"), _("Due"),
+           _("State")]  # fmt: skip
+    for a in alerts:
+        post = a.position
+        yield [
+            text(a.person.name), text(a.person.branch.name),
+            a.person.birth_date.isoformat() if a.person.birth_date else "", str(AlertKind(a.kind).label),
+            text(post.title) if post else "", str(post.get_rank_display()) if post else "",
+            a.due.isoformat(), _("Past") if a.late(today) else _("Coming"),
+        ]  # fmt: skip
+
+
+def cadre_alert_list(request: HttpRequest) -> HttpResponse:
+    """干部预警: cadres nearing retirement age and terms of office ending, in the user's units; CSV or xlsx too."""
+    _require_view(request)
+    kind = request.GET.get("kind", "")
+    if kind not in AlertKind.values:
+        kind = ""
+    today = timezone.localdate()
+    alerts = queries.cadre_alerts(request.user, today=today, kind=kind)
+    fmt = request.GET.get("format", "")
+    if fmt in ("csv", "xlsx"):
+        audit.record(actor=request.user, verb="registry.export_cadre_alerts", after={"kind": kind, "rows": len(alerts)})
+        return spreadsheet_response(_alert_rows(alerts, today), "cadre-alerts", fmt)
+    page = Paginator(alerts, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "registry/cadre_alerts.html",
+        {
+            "page": page,
+            "kind": kind,
+            "kinds": AlertKind.choices,
+            "today": today,
+            "query": _query_without_page(request),
+            "warning_months": retirement.RETIREMENT_WARNING_MONTHS,
+            "term_warning_days": retirement.TERM_WARNING_DAYS,
+        },
+    )

@@ -60,7 +60,7 @@ def claim(gateway: str, size: int) -> list[Message]:
         qs = due(gateway, now).order_by("id")
         if connection.features.has_select_for_update_skip_locked:
             qs = qs.select_for_update(skip_locked=True, of=("self",))
-        rows = list(qs.only("id", "mobile", "body")[:size])
+        rows = list(qs.only("id", "mobile", "body", "body_after_delivery")[:size])
         Message.objects.filter(id__in=[m.id for m in rows], state=MessageState.QUEUED).update(
             state=MessageState.SUBMITTING, claimed_at=now, attempts=F("attempts") + 1
         )
@@ -223,7 +223,8 @@ def run(gateway: Gateway | None = None, *, forever: bool = False, linger: float 
                     wait = started + (sent + len(batch)) / gateway.rate - time.monotonic()
                     if wait > 0:
                         time.sleep(wait)
-                record(gateway.name, gateway.submit([Outgoing(m.id, m.mobile, m.body) for m in batch]))
+                outgoing = [Outgoing(m.id, m.mobile, m.body, m.body_after_delivery) for m in batch]
+                record(gateway.name, gateway.submit(outgoing))
                 sent += len(batch)
             handle(gateway, gateway.poll(0 if batch else 0.2))
             if batch:

@@ -10,6 +10,7 @@ class Outgoing:
     key: int  # the outbox row's id (or any caller's key)
     mobile: str
     text: str
+    text_after_delivery: str = ""  # the row's text once final, when the text carries a secret: what a log may show
 
 
 @dataclass

@@ -23,7 +23,7 @@ class ConsoleGateway(Gateway):
         out = []
         for m in batch:
             ids = [f"console-{uuid.uuid4().hex[:16]}" for _ in split(m.text).parts]
-            logger.info("SMS (console) to %s [%s]: %s", m.mobile, ",".join(ids), m.text)
+            logger.info("SMS (console) to %s [%s]: %s", m.mobile, ",".join(ids), m.text_after_delivery or m.text)
             self._receipts += [Receipt(i, "delivered", mobile=m.mobile) for i in ids]
             out.append(Result(m.key, ids))
         return out

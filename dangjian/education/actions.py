@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
-from datetime import date
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from datetime import date, datetime, time, timedelta
 from typing import BinaryIO
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.template.defaultfilters import filesizeformat
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from modelsearch import index
 
@@ -21,9 +21,12 @@ from dangjian.core import audit
 from dangjian.core.models import Channel, RoleKind, Unit, UnitKind, User
 from dangjian.core.outbox import queue_notification
 from dangjian.core.permissions import scope_for
-from dangjian.education import files, programme
+from dangjian.education import files, programme, quiz
 from dangjian.education.models import (
+    SUBMIT_GRACE,
     Access,
+    Answer,
+    Attempt,
     Category,
     Classification,
     ClassReport,
@@ -32,11 +35,16 @@ from dangjian.education.models import (
     Industry,
     ItemReason,
     Kind,
+    Option,
     PlayedItem,
     PlayRequest,
     Programme,
     ProgrammeItem,
     ProgrammeState,
+    Question,
+    QuestionBank,
+    QuestionKind,
+    Quiz,
     ReportSource,
     RequestChannel,
     RequestState,
@@ -597,3 +605,254 @@ def submit_report_file(*, actor: User, station: Station, data: bytes) -> ClassRe
         played=[(resources[pk], m) for pk, m in played_rows], attendees=members, discussion=discussion,
         source=ReportSource.FILE,
     )  # fmt: skip
+
+
+# --- quizzes --------------------------------------------------------------------------------------------
+
+#: Who keeps question banks and sets quizzes: those who keep the library.
+QUIZ_ROLES = LIBRARY_ROLES
+#: A daily quiz avoids the questions the member answered in these last days while the banks have others.
+FRESH_DAYS = 7
+#: The largest spreadsheet of questions taken at once.
+MAX_IMPORT_BYTES = 5 * 1024 * 1024
+
+
+def _local_time(moment: datetime) -> str:
+    return formats.date_format(timezone.localtime(moment), "Y-m-d H:i")
+
+
+@transaction.atomic
+def create_bank(
+    *, actor: User, name: str, unit: Unit, topic: Topic | None = None, category: Category | None = None,
+    description: str = "",
+) -> QuestionBank:  # fmt: skip
+    role = _require_library_role(actor, unit)
+    name = name.strip()[:100]
+    if not name:
+        raise ValidationError(_("Give the question bank a name."))
+    if QuestionBank.objects.filter(unit=unit, name=name).exists():
+        raise ValidationError(_("The unit has a question bank of this name already."))
+    bank = QuestionBank.objects.create(name=name, unit=unit, topic=topic, category=category,
+                                       description=description.strip()[:200])  # fmt: skip
+    audit.record(actor=actor, verb="education.bank.create", obj=bank, unit=unit, role=role, after={"name": name})
+    return bank
+
+
+def _add_question(bank: QuestionBank, kind: str, text: str, options: Sequence[tuple[str, bool]], explanation: str):
+    text = text.strip()
+    if not text:
+        raise ValidationError(_("The question is empty."))
+    quiz.check_options(kind, options)
+    question = Question.objects.create(bank=bank, kind=kind, text=text, explanation=explanation.strip())
+    Option.objects.bulk_create(
+        Option(question=question, order=i, text=t.strip(), is_correct=right) for i, (t, right) in enumerate(options, 1)
+    )
+    return question
+
+
+@transaction.atomic
+def add_question(
+    *, actor: User, bank: QuestionBank, kind: str, text: str, options: Sequence[tuple[str, bool]],
+    explanation: str = "",
+) -> Question:  # fmt: skip
+    """One question with its options (text, right or not), checked by the rule of its kind."""
+    role = _require_library_role(actor, bank.unit)
+    question = _add_question(bank, kind, text, options, explanation)
+    audit.record(actor=actor, verb="education.question.add", obj=question, unit=bank.unit, role=role,
+                 after={"bank": bank.pk, "kind": kind, "text": question.text,
+                        "options": [[t, r] for t, r in options]})  # fmt: skip
+    return question
+
+
+@transaction.atomic
+def import_questions(*, actor: User, bank: QuestionBank, content: bytes, filename: str) -> tuple[int, int]:
+    """Questions from an .xlsx or .csv file (columns 题型, 题干, 选项A … 选项F, 答案, 解析): all rows or none.
+    A question the bank has already (the same text) is skipped, so importing a file twice adds nothing.
+    Returns (added, skipped)."""
+    from dangjian.services.registry.importing import ImportFileError, read_rows
+
+    role = _require_library_role(actor, bank.unit)
+    if len(content) > MAX_IMPORT_BYTES:
+        raise ValidationError(
+            _("The file is %(size)s; at most %(limit)s is accepted.")
+            % {"size": _human_size(len(content)), "limit": _human_size(MAX_IMPORT_BYTES)}
+        )
+    if not filename.lower().endswith((".xlsx", ".csv")):
+        raise ValidationError(_("Import an Excel workbook (.xlsx) or a CSV file."))
+    try:
+        parsed = quiz.parse_rows(read_rows(content, filename), _("True"), _("False"))
+    except ImportFileError as exc:
+        raise ValidationError(str(exc)) from exc
+    existing = set(bank.questions.values_list("text", flat=True))
+    added = [_add_question(bank, q.kind, q.text, q.options, q.explanation) for q in parsed if q.text not in existing]
+    audit.record(actor=actor, verb="education.question.import", obj=bank, unit=bank.unit, role=role,
+                 after={"file": filename[:100], "added": len(added), "skipped": len(parsed) - len(added)})  # fmt: skip
+    return len(added), len(parsed) - len(added)
+
+
+@transaction.atomic
+def create_quiz(
+    *, actor: User, kind: str, title: str, unit: Unit, banks: Iterable[QuestionBank], question_count: int = 5,
+    pass_mark: int = 60, time_limit_minutes: int | None = None, max_attempts: int = 1,
+    opens_at: datetime | None = None, closes_at: datetime | None = None, description: str = "",
+    is_published: bool = True,
+) -> Quiz:  # fmt: skip
+    """A daily quiz or a special test over some banks, for the members of a unit and the units below it."""
+    role = _require_library_role(actor, unit)
+    banks = list(banks)
+    if not banks:
+        raise ValidationError(_("Choose at least one question bank."))
+    if any(not scope_for(actor).covers(b.unit, QUIZ_ROLES) and not unit.path.startswith(b.unit.path) for b in banks):
+        raise ValidationError(_("A quiz draws on the banks of its unit and of the units above it."))
+    item = Quiz(
+        kind=kind, title=title.strip()[:100], description=description.strip(), unit=unit,
+        question_count=question_count, pass_mark=pass_mark, time_limit_minutes=time_limit_minutes,
+        max_attempts=max_attempts, opens_at=opens_at or timezone.now(), closes_at=closes_at,
+        is_published=is_published, created_by=actor,
+    )  # fmt: skip
+    if not item.title:
+        raise ValidationError(_("Give the quiz a title."))
+    item.full_clean()
+    item.save()
+    item.banks.set(banks)
+    audit.record(actor=actor, verb="education.quiz.create", obj=item, unit=unit, role=role,
+                 after={"kind": kind, "title": item.title, "banks": [b.pk for b in banks],
+                        "question_count": question_count, "pass_mark": pass_mark, "max_attempts": max_attempts,
+                        "time_limit_minutes": time_limit_minutes, "opens_at": item.opens_at,
+                        "closes_at": closes_at})  # fmt: skip
+    return item
+
+
+def _deadline(item: Quiz, started: datetime, day: date) -> datetime:
+    """The time limit, the test's close, or for a daily quiz the end of the day, whichever comes first."""
+    ends = [started + timedelta(minutes=item.time_limit_minutes)] if item.time_limit_minutes else []
+    if item.closes_at is not None:
+        ends.append(item.closes_at)
+    if item.is_daily or not ends:
+        ends.append(timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min)))
+    return min(ends)
+
+
+def _refuse_closed(item: Quiz, now: datetime) -> None:
+    if not item.is_published or now < item.opens_at:
+        raise ValidationError(_("This quiz is not open yet."))
+    if item.closes_at is not None and now >= item.closes_at:
+        raise ValidationError(_("This test closed at %(time)s.") % {"time": _local_time(item.closes_at)})
+
+
+@transaction.atomic
+def start_attempt(*, user: User, quiz_: Quiz, now: datetime | None = None) -> Attempt:
+    """Start (or resume) the member's attempt: today's daily quiz, or the next attempt at a test while attempts are
+    left. The questions are drawn now, deterministically, and kept with the attempt."""
+    from dangjian.education import queries
+
+    now = now or timezone.now()
+    item = Quiz.objects.select_related("unit").get(pk=quiz_.pk)
+    day = timezone.localdate(now)
+    mine = Attempt.objects.filter(quiz=item, user=user)
+    if item.is_daily and (today := mine.filter(day=day).first()) is not None:
+        return today  # once a day: the same attempt, in progress or with its result
+    _refuse_closed(item, now)
+    unit = queries.quiz_unit(user, item)
+    if unit is None:
+        raise ValidationError(_("This quiz is for the members of %(unit)s.") % {"unit": item.unit.name})
+    if item.is_daily:
+        number = 1
+        seen = Answer.objects.filter(
+            attempt__user=user, attempt__day__gte=day - timedelta(days=FRESH_DAYS), attempt__day__lt=day
+        ).values_list("question_id", flat=True)
+        seed = quiz.seed_for(item.pk, user.pk, day=day)
+    else:
+        running = mine.filter(submitted_at__isnull=True, deadline__gt=now).first()
+        if running is not None:
+            return running
+        used = mine.count()
+        if used >= item.max_attempts:
+            raise ValidationError(
+                _("You have used all %(n)s attempts at this test.") % {"n": item.max_attempts}
+                if item.max_attempts > 1
+                else _("You have taken this test; it can be taken once.")
+            )
+        number = used + 1
+        seen = Answer.objects.filter(attempt__in=mine).values_list("question_id", flat=True)
+        seed = quiz.seed_for(item.pk, user.pk, number=number)
+    pool = Question.objects.filter(bank__quizzes=item, is_active=True).values_list("pk", flat=True)
+    drawn = quiz.draw(pool, item.question_count, seed, seen)
+    if not drawn:
+        raise ValidationError(_("This quiz has no questions yet."))
+    try:
+        with transaction.atomic():
+            attempt = Attempt.objects.create(
+                quiz=item, user=user, unit=unit, is_daily=item.is_daily, day=day, number=number, started_at=now,
+                deadline=_deadline(item, now, day), total=len(drawn),
+            )  # fmt: skip
+    except IntegrityError as exc:  # the same start from another window at the same moment
+        raise ValidationError(_("This attempt has just been started in another window; reload the page.")) from exc
+    Answer.objects.bulk_create(Answer(attempt=attempt, question_id=q, order=i) for i, q in enumerate(drawn, 1))
+    audit.record(actor=user, verb="education.quiz.start", obj=attempt, unit=unit,
+                 after={"quiz": item.pk, "number": number, "questions": drawn})  # fmt: skip
+    return attempt
+
+
+def submission_refusal(attempt: Attempt, now: datetime) -> str:
+    """Why the attempt can no longer be submitted ("" while it can)."""
+    if attempt.submitted_at is not None:
+        return _("This attempt was submitted at %(time)s; it cannot be submitted again.") % {
+            "time": _local_time(attempt.submitted_at)
+        }
+    if now > attempt.deadline + SUBMIT_GRACE:
+        return _("The time for this attempt ran out at %(time)s; answers are no longer taken.") % {
+            "time": _local_time(attempt.deadline)
+        }
+    return ""
+
+
+def _checked_answers(attempt: Attempt, answers: Mapping[int, Collection[int]], timed_out: bool) -> list[Answer]:
+    rows = list(attempt.answers.select_related("question").prefetch_related("question__options"))
+    if set(answers) - {a.question_id for a in rows}:
+        raise ValidationError(_("The answers do not match the questions of this attempt; reload the page."))
+    missing = []
+    for a in rows:
+        options = {o.pk: o for o in a.question.options.all()}
+        chosen = set(answers.get(a.question_id, ()))
+        if chosen - options.keys():
+            raise ValidationError(_("An answer to question %(n)s is not one of its options.") % {"n": a.order})
+        if len(chosen) > 1 and a.question.kind != QuestionKind.MULTIPLE:
+            raise ValidationError(_("Question %(n)s takes one answer.") % {"n": a.order})
+        if not chosen:
+            missing.append(str(a.order))
+        a.chosen = sorted(chosen)
+        a.is_correct = quiz.is_right([pk for pk, o in options.items() if o.is_correct], chosen)
+    if missing and not timed_out:
+        numbers = "、".join(missing)
+        raise ValidationError(_("Answer every question; not answered yet: %(numbers)s.") % {"numbers": numbers})
+    return rows
+
+
+@transaction.atomic
+def submit_attempt(
+    *, user: User, attempt: Attempt, answers: Mapping[int, Collection[int]], now: datetime | None = None
+) -> Attempt:
+    """Grade the answers on the server (question id -> chosen option ids) and keep the score. Once only, and only
+    in time: a second submission, or one after the time ran out or the test closed, changes nothing."""
+    now = now or timezone.now()
+    current = Attempt.objects.select_for_update().select_related("quiz").get(pk=attempt.pk)
+    if current.user_id != user.pk:
+        raise PermissionDenied
+    if refusal := submission_refusal(current, now):
+        raise ValidationError(refusal)
+    rows = _checked_answers(current, answers, timed_out=now >= current.deadline)
+    correct = sum(1 for a in rows if a.is_correct)
+    result = quiz.score(correct, len(rows))
+    passed = result >= current.quiz.pass_mark
+    # The condition on submitted_at makes a concurrent second submission a no-op even where rows are not locked.
+    if not Attempt.objects.filter(pk=current.pk, submitted_at__isnull=True).update(
+        submitted_at=now, correct=correct, total=len(rows), score=result, passed=passed
+    ):
+        raise ValidationError(_("This attempt was submitted already; it cannot be submitted again."))
+    Answer.objects.bulk_update(rows, ["chosen", "is_correct"])
+    audit.record(actor=user, verb="education.quiz.submit", obj=current, unit=current.unit,
+                 after={"quiz": current.quiz_id, "correct": correct, "total": len(rows), "score": result,
+                        "passed": passed, "answers": {str(a.question_id): a.chosen for a in rows}})  # fmt: skip
+    current.refresh_from_db()
+    return current

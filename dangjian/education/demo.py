@@ -1,5 +1,6 @@
 """The education demo: a library of items written for the demo (files generated in code), station profiles with
-Huichang's local industries, seasonal rules, requests, programmes and a month of class reports. Idempotent.
+Huichang's local industries, seasonal rules, requests, programmes, and a question bank on 党章 and 党史 with a
+daily quiz and a special test. Idempotent.
 """
 
 from __future__ import annotations
@@ -21,6 +22,9 @@ from dangjian.education.models import (
     Industry,
     Kind,
     Programme,
+    QuestionBank,
+    QuestionKind,
+    QuizKind,
     Resource,
     SeasonRule,
     Station,
@@ -211,8 +215,102 @@ def load_stations(stdout) -> int:
     return created
 
 
+BANK = "党章党史知识题库"
+S, M, TF = QuestionKind.SINGLE, QuestionKind.MULTIPLE, QuestionKind.TRUE_FALSE
+# (kind, question, options with the right ones marked by a leading "*", or "对"/"错", explanation). Written for the
+# demo from the party constitution (党章) and party history.
+QUESTIONS: list[tuple[str, str, object, str]] = [
+    (S, "中国共产党第一次全国代表大会于哪一年召开？", ["1919年", "*1921年", "1927年", "1949年"],
+     "1921年7月，中国共产党第一次全国代表大会在上海召开，最后一天转移到浙江嘉兴南湖的游船上举行。"),
+    (S, "党的最高理想和最终目标是什么？",
+     ["*实现共产主义", "全面建成小康社会", "基本实现社会主义现代化", "实现共同富裕"],
+     "党章总纲：党的最高理想和最终目标是实现共产主义。"),
+    (S, "党的根本组织原则是什么？", ["集体领导", "*民主集中制", "个人分工负责", "少数服从多数"],
+     "党章总纲：党是根据自己的纲领和章程，按照民主集中制组织起来的统一整体。"),
+    (S, "预备党员的预备期为多长时间？", ["半年", "*一年", "两年", "三年"], "党章第七条：预备党员的预备期为一年。"),
+    (S, "年满多少岁的中国工人、农民、军人、知识分子和其他社会阶层的先进分子，可以申请加入中国共产党？",
+     ["十六岁", "*十八岁", "二十岁", "二十二岁"], "党章第一条规定，年满十八岁。"),
+    (S, "遵义会议是在哪一年召开的？", ["1927年", "1931年", "*1935年", "1937年"],
+     "1935年1月，中共中央政治局在贵州遵义召开扩大会议，这是党的历史上一个生死攸关的转折点。"),
+    (S, "1934年夏，毛泽东同志在会昌写下了哪首词？",
+     ["《沁园春·雪》", "*《清平乐·会昌》", "《忆秦娥·娄山关》", "《西江月·井冈山》"],
+     "1934年夏，毛泽东同志登上会昌城外的岚山岭，写下“东方欲晓，莫道君行早”的《清平乐·会昌》。"),
+    (S, "党员没有正当理由，连续多长时间不参加党的组织生活、不交纳党费或不做党所分配的工作，就被认为是自行脱党？",
+     ["三个月", "*六个月", "九个月", "一年"], "党章第九条规定为连续六个月。"),
+    (S, "南昌起义爆发于哪一天？", ["*1927年8月1日", "1927年9月9日", "1928年4月28日", "1921年7月1日"],
+     "南昌起义打响了武装反抗国民党反动派的第一枪，8月1日后来成为中国人民解放军建军节。"),
+    (S, "党的全国代表大会每几年举行一次？", ["三年", "四年", "*五年", "十年"],
+     "党章第十九条：党的全国代表大会每五年举行一次，由中央委员会召集。"),
+    (S, "党支部党员大会一般多长时间召开一次？", ["每月一次", "*每季度一次", "每半年一次", "每年一次"],
+     "“三会一课”制度：支部党员大会一般每季度召开一次，党小组会一般每月召开一次。"),
+    (M, "党章规定的党的纪律处分有哪些？（选出所有正确项）",
+     ["*警告", "*严重警告", "*撤销党内职务", "*留党察看", "降级"],
+     "党的纪律处分有五种：警告、严重警告、撤销党内职务、留党察看、开除党籍。降级是政务处分，不是党纪处分。"),
+    (M, "“四个意识”是指哪些？", ["*政治意识", "*大局意识", "*核心意识", "*看齐意识", "忧患意识"],
+     "“四个意识”即政治意识、大局意识、核心意识、看齐意识。"),
+    (M, "“三会一课”中的“三会”是指哪些？", ["*支部党员大会", "*支部委员会", "*党小组会", "民主生活会"],
+     "“三会”是支部党员大会、支部委员会、党小组会，“一课”是党课。"),
+    (M, "党的三大优良作风是指哪些？", ["*理论联系实际", "*密切联系群众", "*批评与自我批评", "墨守成规"],
+     "毛泽东同志在党的七大上把党的优良作风概括为理论和实践相结合、和人民群众紧密地联系在一起、自我批评。"),
+    (M, "下列哪些内容出自入党誓词？", ["*拥护党的纲领", "*遵守党的章程", "*保守党的秘密", "追求个人利益"],
+     "入党誓词：我志愿加入中国共产党，拥护党的纲领，遵守党的章程，履行党员义务，执行党的决定，严守党的纪律，保守党的秘密……"),
+    (TF, "中国共产党是中国工人阶级的先锋队，同时是中国人民和中华民族的先锋队。", "对", "党章总纲开篇即如此规定。"),
+    (TF, "预备党员享有表决权、选举权和被选举权。", "错",
+     "党章第七条：预备党员的义务同正式党员一样；权利除了没有表决权、选举权和被选举权以外，也同正式党员一样。"),
+    (TF, "井冈山革命根据地是中国共产党创建的第一个农村革命根据地。", "对",
+     "1927年10月，毛泽东同志率秋收起义部队到达井冈山，创建了第一个农村革命根据地。"),
+    (TF, "党的基层组织是党在社会基层组织中的战斗堡垒，是党的全部工作和战斗力的基础。", "对",
+     "见党章第五章“党的基层组织”。"),
+    (TF, "中国共产党第一次全国代表大会自始至终都在上海举行。", "错",
+     "会议因遭法租界巡捕袭扰，最后一天转移到浙江嘉兴南湖的一艘游船上举行。"),
+]  # fmt: skip
+
+
+def _options(kind: str, spec) -> list[tuple[str, bool]]:
+    if kind == QuestionKind.TRUE_FALSE:
+        return [("正确", spec == "对"), ("错误", spec == "错")]
+    return [(text.lstrip("*"), text.startswith("*")) for text in spec]
+
+
+def load_quizzes(stdout) -> int:
+    """The bank on 党章 and 党史, the county's daily quiz (5 questions) and a special test open for a month (10
+    questions, pass mark 60, 20 minutes, two attempts); the demo member did yesterday's daily quiz."""
+    if QuestionBank.objects.filter(name=BANK).exists():
+        return 0
+    editor = User.objects.get(username="editor")
+    county = Unit.objects.get(kind=UnitKind.COUNTY)
+    bank = actions.create_bank(
+        actor=editor, name=BANK, unit=county, category=Category.objects.get(slug="knowledge-rules"),
+        description="党章、党史基础知识，用于每日答题和专题测试。",
+    )  # fmt: skip
+    for kind, text, spec, explanation in QUESTIONS:
+        actions.add_question(actor=editor, bank=bank, kind=kind, text=text, options=_options(kind, spec),
+                             explanation=explanation)  # fmt: skip
+    now = timezone.now()
+    daily = actions.create_quiz(actor=editor, kind=QuizKind.DAILY, title="每日答题", unit=county, banks=[bank],
+                                question_count=5, opens_at=now - timedelta(days=7),
+                                description="每天5道题，每答对1题得1分。")  # fmt: skip
+    actions.create_quiz(
+        actor=editor, kind=QuizKind.TEST, title="学党章 知党史 专题测试", unit=county, banks=[bank],
+        question_count=10, pass_mark=60, time_limit_minutes=20, max_attempts=2, opens_at=now - timedelta(hours=1),
+        closes_at=now + timedelta(days=30), description="全县党员参加，60分合格，限时20分钟，可作答两次。",
+    )  # fmt: skip
+    member = User.objects.get(username="member")
+    yesterday = now - timedelta(days=1)
+    attempt = actions.start_attempt(user=member, quiz_=daily, now=yesterday)
+    answers = {}  # all right but the second question
+    for a in attempt.answers.select_related("question").prefetch_related("question__options"):
+        options = list(a.question.options.all())
+        right, wrong = [o.pk for o in options if o.is_correct], [o.pk for o in options if not o.is_correct]
+        answers[a.question_id] = wrong[:1] if a.order == 2 else right
+    actions.submit_attempt(user=member, attempt=attempt, answers=answers, now=yesterday + timedelta(minutes=3))
+    stdout.write(f"education: a question bank of {len(QUESTIONS)} questions, a daily quiz and a special test\n")
+    return len(QUESTIONS)
+
+
 @register_demo
 def load(stdout) -> None:
     with transaction.atomic():
         load_library(stdout)
         load_stations(stdout)
+        load_quizzes(stdout)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from dangjian.education.models import Access, Category, Classification, Industry, Kind, Topic
+from dangjian.education.models import Access, Category, Classification, Industry, Kind, QuestionKind, Topic
 
 MAX_REPORT_FILE = 1024 * 1024
 
@@ -90,3 +90,62 @@ class ReportFileForm(forms.Form):
         if f.size > MAX_REPORT_FILE:
             raise forms.ValidationError(_("A report file is at most 1 MB."))
         return f
+
+
+class AnswerForm(forms.Form):
+    """The answers to an attempt's questions: a field `q<question id>` per question, its choices the question's
+    options. Keys for questions not in the attempt, and options not of their question, are refused here and again
+    by actions.submit_attempt, which grades on the server."""
+
+    PREFIX = "q"
+
+    def __init__(self, answers, data=None, *, required: bool = True):
+        super().__init__(data)
+        self.answers = answers
+        for a in answers:
+            question = a.question
+            plain = question.kind == QuestionKind.TRUE_FALSE
+            choices = [(o.pk, o.text if plain else f"{o.letter}. {o.text}") for o in question.options.all()]
+            messages = {
+                "required": _("Choose an answer to question %(n)s.") % {"n": a.order},
+                "invalid_choice": _("The answer to question %(n)s is not one of its options.") % {"n": a.order},
+                "invalid_list": _("The answer to question %(n)s is not one of its options.") % {"n": a.order},
+            }
+            kwargs = {"label": question.text, "choices": choices, "required": required, "error_messages": messages}
+            if question.kind == QuestionKind.MULTIPLE:
+                field = forms.TypedMultipleChoiceField(coerce=int, widget=forms.CheckboxSelectMultiple, **kwargs)
+            else:
+                field = forms.TypedChoiceField(coerce=int, widget=forms.RadioSelect, empty_value=None, **kwargs)
+            self.fields[f"{self.PREFIX}{question.pk}"] = field
+
+    def clean(self):
+        data = super().clean()
+        sent = {k for k in self.data if k.startswith(self.PREFIX) and k[1:].isdigit()}
+        if sent - set(self.fields):
+            raise forms.ValidationError(_("The answers do not match the questions of this attempt; reload the page."))
+        getlist = getattr(self.data, "getlist", None)
+        for a in self.answers if getlist else ():
+            name = f"{self.PREFIX}{a.question_id}"
+            if a.question.kind != QuestionKind.MULTIPLE and len(getlist(name)) > 1:
+                self.add_error(name, _("Question %(n)s takes one answer.") % {"n": a.order})
+        return data
+
+    def answer_map(self) -> dict[int, list[int]]:
+        """question id -> chosen option ids, from the cleaned data."""
+        found = {}
+        for name, value in self.cleaned_data.items():
+            if value in (None, "", []):
+                continue
+            found[int(name[len(self.PREFIX) :])] = list(value) if isinstance(value, list) else [value]
+        return found
+
+    def rows(self):
+        """(answer, bound field) in the attempt's order, for the template's fieldsets."""
+        return [(a, self[f"{self.PREFIX}{a.question_id}"]) for a in self.answers]
+
+
+class ImportQuestionsForm(forms.Form):
+    file = forms.FileField(
+        label=_("Spreadsheet of questions (.xlsx or .csv)"),
+        help_text=_("Columns: 题型 (单选, 多选, 判断), 题干, 选项A to 选项F, 答案 (e.g. B, ACD, 对), 解析."),
+    )

@@ -12,11 +12,11 @@ from datetime import date, datetime
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, F, Max, Q, Sum
 from django.utils import timezone
 
 from dangjian.core.models import User
-from dangjian.education.models import Resource, StudyRecord
+from dangjian.education.models import Attempt, Resource, StudyRecord
 
 #: Seconds between two heartbeats of the page (settings.DANGJIAN_EDUCATION_BEAT_SECONDS overrides).
 BEAT_SECONDS = 30
@@ -29,6 +29,7 @@ STUDIED_SECONDS = 60
 DEFAULT_RULES = {
     "item": {"points": 1, "cap": 6},  # per library item studied for at least STUDIED_SECONDS in a day
     "minutes": {"points": 1, "per": 5, "cap": 6},  # per 5 minutes studied in a day
+    "quiz": {"points": 1, "cap": 5},  # per question answered right in a day's quizzes (each quiz's best attempt)
 }
 
 
@@ -69,29 +70,56 @@ class Day:
     seconds: int
     items: int
     points: int
+    quizzes: int = 0  # quizzes and tests submitted
+    right: int = 0  # questions answered right (each quiz's best attempt of the day)
 
     @property
     def minutes(self) -> int:
         return self.seconds // 60
 
 
-def points(seconds: int, items: int) -> int:
+def points(seconds: int, items: int, right: int = 0) -> int:
     """A day's points under the rules, each rule capped for the day."""
     r = rules()
     item_points = min(items * r["item"]["points"], r["item"]["cap"])
     minute_points = min(seconds // 60 // r["minutes"]["per"] * r["minutes"]["points"], r["minutes"]["cap"])
-    return item_points + minute_points
+    quiz_points = min(right * r["quiz"]["points"], r["quiz"]["cap"])
+    return item_points + minute_points + quiz_points
+
+
+def quiz_days(user: User, start: date, end: date) -> dict[date, tuple[int, int]]:
+    """Per day: (quizzes submitted, questions answered right). A test taken twice in a day counts its better
+    attempt, so retaking a test earns no more than doing it well once."""
+    found: dict[date, tuple[int, int]] = {}
+    for row in (
+        Attempt.objects.submitted()
+        .filter(user=user, day__gte=start, day__lte=end)
+        .order_by()
+        .values("day", "quiz")
+        .annotate(best=Max("correct"))
+    ):
+        quizzes, right = found.get(row["day"], (0, 0))
+        found[row["day"]] = (quizzes + 1, right + row["best"])
+    return found
 
 
 def days(user: User, start: date, end: date) -> list[Day]:
-    """The member's study per day between two dates (inclusive), newest first, in one query."""
-    rows = (
-        StudyRecord.objects.filter(user=user, day__gte=start, day__lte=end)
-        .order_by("-day")
+    """The member's study and quizzes per day between two dates (inclusive), newest first, in two queries."""
+    study = {
+        r["day"]: (r["total"], r["items"])
+        for r in StudyRecord.objects.filter(user=user, day__gte=start, day__lte=end)
+        .order_by()
         .values("day")
         .annotate(total=Sum("seconds"), items=Count("pk", filter=Q(seconds__gte=STUDIED_SECONDS)))
-    )
-    return [Day(r["day"], r["total"], r["items"], points(r["total"], r["items"])) for r in rows if r["total"]]
+        if r["total"]
+    }
+    quizzes = quiz_days(user, start, end)
+    found = []
+    for day in sorted(study.keys() | quizzes.keys(), reverse=True):
+        seconds, items = study.get(day, (0, 0))
+        taken, right = quizzes.get(day, (0, 0))
+        found.append(Day(day, seconds, items, points(seconds, items, right), taken, right))
+    return found
 
 
 @dataclass

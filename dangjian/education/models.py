@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import ClassVar
 
 from django.conf import settings
@@ -495,3 +496,272 @@ class StudyRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.resource_id} {self.day}: {self.seconds}"
+
+
+# --- quizzes --------------------------------------------------------------------------------------------
+
+
+class QuestionBank(models.Model):
+    """A bank of questions on one subject (党章, 党史 …), kept by a unit; quizzes draw their questions from banks."""
+
+    name = models.CharField(_("name"), max_length=100)
+    topic = models.ForeignKey(
+        Topic, verbose_name=_("topic"), null=True, blank=True, on_delete=models.SET_NULL, related_name="banks"
+    )
+    category = models.ForeignKey(
+        Category, verbose_name=_("category"), null=True, blank=True, on_delete=models.SET_NULL, related_name="banks"
+    )
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    unit = models.ForeignKey(Unit, verbose_name=_("owning unit"), on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    objects = ScopedQuerySet.as_manager()
+    unit_field: ClassVar[str] = "unit"
+
+    class Meta:
+        verbose_name = _("question bank")
+        verbose_name_plural = _("question banks")
+        ordering = ["name", "pk"]
+        constraints = [models.UniqueConstraint(fields=["unit", "name"], name="edu_bank_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class QuestionKind(models.TextChoices):
+    SINGLE = "single", _("Single choice")
+    MULTIPLE = "multiple", _("Multiple choice")
+    TRUE_FALSE = "true_false", _("True or false")
+
+
+class Question(models.Model):
+    """One question of a bank with its options; the right answer is the options marked correct."""
+
+    bank = models.ForeignKey(QuestionBank, verbose_name=_("bank"), on_delete=models.CASCADE, related_name="questions")
+    kind = models.CharField(_("kind"), max_length=10, choices=QuestionKind.choices, default=QuestionKind.SINGLE)
+    text = models.TextField(_("question"))
+    explanation = models.TextField(_("explanation"), blank=True, help_text=_("Shown with the right answer."))
+    is_active = models.BooleanField(
+        _("active"), default=True, help_text=_("Inactive questions are no longer drawn; past results keep them.")
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    objects = ScopedQuerySet.as_manager()
+    unit_field: ClassVar[str] = "bank__unit"
+
+    class Meta:
+        verbose_name = _("question")
+        verbose_name_plural = _("questions")
+        ordering = ["bank", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=["single", "multiple", "true_false"]), name="edu_question_kind")
+        ]
+
+    def __str__(self) -> str:
+        return self.text[:60]
+
+
+class Option(models.Model):
+    question = models.ForeignKey(Question, verbose_name=_("question"), on_delete=models.CASCADE, related_name="options")
+    order = models.PositiveSmallIntegerField(_("order"))
+    text = models.CharField(_("option"), max_length=300)
+    is_correct = models.BooleanField(_("correct"), default=False)
+
+    class Meta:
+        verbose_name = _("option")
+        verbose_name_plural = _("options")
+        ordering = ["question", "order", "pk"]
+        constraints = [models.UniqueConstraint(fields=["question", "order"], name="edu_option_unique_order")]
+
+    def __str__(self) -> str:
+        return self.text
+
+    @property
+    def letter(self) -> str:
+        return "ABCDEFGHIJ"[self.order - 1] if 1 <= self.order <= 10 else str(self.order)
+
+
+class QuizKind(models.TextChoices):
+    DAILY = "daily", _("Daily quiz")
+    TEST = "test", _("Special test")
+
+
+class Quiz(models.Model):
+    """A daily quiz (每日答题: a fresh draw per member and day) or a special test (专题测试: a window, a pass mark,
+    a time limit and a number of attempts). Members in the unit's subtree take it."""
+
+    kind = models.CharField(_("kind"), max_length=10, choices=QuizKind.choices)
+    title = models.CharField(_("title"), max_length=100)
+    description = models.TextField(_("description"), blank=True)
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+",
+        help_text=_("Members of this unit and the units below it take the quiz."),
+    )  # fmt: skip
+    banks = models.ManyToManyField(QuestionBank, verbose_name=_("question banks"), related_name="quizzes")
+    question_count = models.PositiveSmallIntegerField(_("number of questions"), default=5)
+    pass_mark = models.PositiveSmallIntegerField(_("pass mark (percent)"), default=60)
+    time_limit_minutes = models.PositiveSmallIntegerField(
+        _("time limit in minutes"), null=True, blank=True, help_text=_("Empty: no time limit.")
+    )
+    max_attempts = models.PositiveSmallIntegerField(
+        _("attempts allowed"), default=1, help_text=_("A daily quiz is taken once a day.")
+    )
+    opens_at = models.DateTimeField(_("opens at"), default=timezone.now)
+    closes_at = models.DateTimeField(_("closes at"), null=True, blank=True, help_text=_("A special test must close."))
+    is_published = models.BooleanField(_("published"), default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )  # fmt: skip
+
+    objects = ScopedQuerySet.as_manager()
+    unit_field: ClassVar[str] = "unit"
+
+    class Meta:
+        verbose_name = _("quiz")
+        verbose_name_plural = _("quizzes")
+        ordering = ["-opens_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=["daily", "test"]), name="edu_quiz_kind"),
+            models.CheckConstraint(
+                condition=Q(question_count__gte=1) & Q(question_count__lte=100),
+                name="edu_quiz_question_count",
+                violation_error_message=_("A quiz has 1 to 100 questions."),
+            ),
+            models.CheckConstraint(
+                condition=Q(pass_mark__lte=100),
+                name="edu_quiz_pass_mark",
+                violation_error_message=_("The pass mark is a percentage from 0 to 100."),
+            ),
+            models.CheckConstraint(
+                condition=Q(max_attempts__gte=1) & Q(max_attempts__lte=10),
+                name="edu_quiz_max_attempts",
+                violation_error_message=_("A test allows 1 to 10 attempts."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="daily") | Q(max_attempts=1),
+                name="edu_quiz_daily_once",
+                violation_error_message=_("A daily quiz is taken once a day: one attempt."),
+            ),
+            models.CheckConstraint(
+                condition=Q(time_limit_minutes__isnull=True)
+                | (Q(time_limit_minutes__gte=1) & Q(time_limit_minutes__lte=600)),
+                name="edu_quiz_time_limit",
+                violation_error_message=_("The time limit is 1 to 600 minutes, or none."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="test") | Q(closes_at__isnull=False),
+                name="edu_quiz_test_closes",
+                violation_error_message=_("A special test needs the time it closes."),
+            ),
+            models.CheckConstraint(
+                condition=Q(closes_at__isnull=True) | Q(closes_at__gt=models.F("opens_at")),
+                name="edu_quiz_window",
+                violation_error_message=_("A quiz closes after it opens."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_daily(self) -> bool:
+        return self.kind == QuizKind.DAILY
+
+    def is_open(self, now=None) -> bool:
+        now = now or timezone.now()
+        return self.is_published and self.opens_at <= now and (self.closes_at is None or now < self.closes_at)
+
+
+#: A submission this long after the time ran out is still taken (the page submits itself when the time is up).
+SUBMIT_GRACE = timedelta(seconds=60)
+
+
+class AttemptQuerySet(ScopedQuerySet):
+    def submitted(self):
+        return self.filter(submitted_at__isnull=False)
+
+
+class Attempt(models.Model):
+    """One sitting of a quiz by a member: the questions drawn when it starts, graded on the server when submitted.
+
+    `unit` is the member's unit when the attempt started (their branch), so a test's results roll up by branch and
+    township and staff see the results of their own units only."""
+
+    quiz = models.ForeignKey(Quiz, verbose_name=_("quiz"), on_delete=models.PROTECT, related_name="attempts")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("member"), on_delete=models.CASCADE, related_name="quiz_attempts"
+    )
+    unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+")
+    is_daily = models.BooleanField(_("daily quiz"), default=False)
+    day = models.DateField(_("day"))
+    number = models.PositiveSmallIntegerField(_("attempt"), default=1)
+    started_at = models.DateTimeField(_("started at"), default=timezone.now)
+    deadline = models.DateTimeField(
+        _("deadline"), help_text=_("The time limit, the test's close or the end of the day, whichever comes first.")
+    )
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    total = models.PositiveSmallIntegerField(_("questions"), default=0)
+    correct = models.PositiveSmallIntegerField(_("answered right"), default=0)
+    score = models.PositiveSmallIntegerField(_("score"), null=True, blank=True)
+    passed = models.BooleanField(_("passed"), null=True, blank=True)
+
+    objects = AttemptQuerySet.as_manager()
+    unit_field: ClassVar[str] = "unit"
+
+    class Meta:
+        verbose_name = _("quiz attempt")
+        verbose_name_plural = _("quiz attempts")
+        ordering = ["-started_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["quiz", "user", "day"], condition=Q(is_daily=True), name="edu_attempt_daily_once"
+            ),
+            models.UniqueConstraint(
+                fields=["quiz", "user", "number"], condition=Q(is_daily=False), name="edu_attempt_number"
+            ),
+            models.CheckConstraint(condition=Q(correct__lte=models.F("total")), name="edu_attempt_correct"),
+            models.CheckConstraint(condition=Q(score__isnull=True) | Q(score__lte=100), name="edu_attempt_score"),
+            models.CheckConstraint(
+                condition=Q(submitted_at__isnull=True) | (Q(score__isnull=False) & Q(passed__isnull=False)),
+                name="edu_attempt_graded",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["user", "day"], name="edu_attempt_user_day_idx"),
+            models.Index(fields=["quiz", "unit"], name="edu_attempt_quiz_unit_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quiz_id} {self.user_id} #{self.number} {self.day}"
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.submitted_at is not None
+
+    @property
+    def is_running(self) -> bool:
+        """Not submitted and still in time (with the grace for the page's own submission when the time is up)."""
+        return self.submitted_at is None and timezone.now() <= self.deadline + SUBMIT_GRACE
+
+
+class Answer(models.Model):
+    """A question of an attempt, in the order drawn, and what the member chose (option ids), graded on submission."""
+
+    attempt = models.ForeignKey(Attempt, verbose_name=_("attempt"), on_delete=models.CASCADE, related_name="answers")
+    question = models.ForeignKey(Question, verbose_name=_("question"), on_delete=models.PROTECT, related_name="+")
+    order = models.PositiveSmallIntegerField(_("order"))
+    chosen = models.JSONField(_("options chosen"), default=list)
+    is_correct = models.BooleanField(_("right"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("answer")
+        verbose_name_plural = _("answers")
+        ordering = ["attempt", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["attempt", "question"], name="edu_answer_unique_question"),
+            models.UniqueConstraint(fields=["attempt", "order"], name="edu_answer_unique_order"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.attempt_id}.{self.order}"

@@ -6,14 +6,15 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.utils import timezone
 
-from dangjian.core.models import PATH_STEP, Unit, UnitKind
-from dangjian.core.permissions import scope_for
+from dangjian.core.models import PATH_STEP, Role, RoleKind, Unit, UnitKind
+from dangjian.core.permissions import STAFF_KINDS, scope_for
 from dangjian.education import programme
 from dangjian.education.models import (
     Access,
+    Attempt,
     Category,
     Classification,
     ClassReport,
@@ -23,11 +24,17 @@ from dangjian.education.models import (
     PlayRequest,
     ProgrammeItem,
     ProgrammeState,
+    Quiz,
     RequestState,
     Resource,
     SeasonRule,
     Station,
 )
+
+
+def ancestor_paths(paths) -> list[str]:
+    """The paths of the units and of every unit above them."""
+    return sorted({p[:i] for p in paths for i in range(PATH_STEP, len(p) + 1, PATH_STEP)})
 
 
 def visible_resources(user) -> QuerySet[Resource]:
@@ -40,8 +47,7 @@ def visible_resources(user) -> QuerySet[Resource]:
         if scope.unrestricted:
             return qs
         condition |= Q(classification=Classification.PUBLIC)
-        paths = scope.paths()
-        prefixes = sorted({p[:i] for p in paths for i in range(PATH_STEP, len(p) + 1, PATH_STEP)})
+        prefixes = ancestor_paths(scope.paths())
         if prefixes:
             condition |= Q(classification=Classification.INTERNAL) & (Q(unit__path__in=prefixes) | scope.q("unit"))
     return qs.filter(condition)
@@ -251,3 +257,128 @@ def report_card(user, month: date, kinds=None) -> ReportCard:
             target.attendance += row.attendance
             target.below += row.below
     return ReportCard(month, rows, list(by_township.values()), county, min_sessions, min_hours)
+
+
+# --- quizzes --------------------------------------------------------------------------------------------
+
+
+def quiz_unit(user, quiz: Quiz) -> Unit | None:
+    """The unit a member takes a quiz for: the unit of their member role within the quiz's unit, else the deepest
+    unit of another of their roles there; None when they belong to none (the quiz is not theirs)."""
+    roles = (
+        Role.objects.filter(user=user, unit__path__startswith=quiz.unit.path, unit__is_active=True)
+        .select_related("unit")
+        .order_by("unit__path")
+    )
+    found = sorted(roles, key=lambda r: (r.kind != RoleKind.MEMBER, -len(r.unit.path)))
+    return found[0].unit if found else None
+
+
+def open_quizzes(user, now=None) -> QuerySet[Quiz]:
+    """The published quizzes open now for a member: those of their units and of the units above them."""
+    now = now or timezone.now()
+    if user is None or not user.is_authenticated:
+        return Quiz.objects.none()
+    paths = ancestor_paths(user.roles.filter(unit__is_active=True).values_list("unit__path", flat=True))
+    return (
+        Quiz.objects.filter(is_published=True, opens_at__lte=now, unit__path__in=paths)
+        .filter(Q(closes_at__isnull=True) | Q(closes_at__gt=now))
+        .order_by("kind", "closes_at", "pk")
+    )
+
+
+def my_attempts_by_quiz(user, quizzes, today: date) -> dict[int, list[Attempt]]:
+    """The member's attempts at these quizzes (today's only for a daily quiz), newest first, in one query."""
+    daily = [q.pk for q in quizzes if q.is_daily]
+    tests = [q.pk for q in quizzes if not q.is_daily]
+    found: dict[int, list[Attempt]] = {}
+    for a in (
+        Attempt.objects.filter(user=user)
+        .filter(Q(quiz_id__in=daily, day=today) | Q(quiz_id__in=tests))
+        .order_by("-started_at", "-pk")
+    ):
+        found.setdefault(a.quiz_id, []).append(a)
+    return found
+
+
+def staff_quizzes(user) -> QuerySet[Quiz]:
+    """The quizzes whose results a staff user may read: those of their units and of the units above them (whose
+    results they see for their own units only)."""
+    scope = scope_for(user)
+    if scope.unrestricted:
+        return Quiz.objects.all()
+    paths = scope.paths(STAFF_KINDS)
+    return Quiz.objects.filter(scope.q("unit", STAFF_KINDS) | Q(unit__path__in=ancestor_paths(paths)))
+
+
+@dataclass
+class ResultRow:
+    """A branch's (or a township's, or the whole scope's) results at a test: members, who took it, who passed."""
+
+    unit_id: int
+    name: str
+    township: str = ""
+    members: int = 0  # members of the unit (their member role)
+    took: int = 0  # members who submitted at least once
+    passed: int = 0  # members whose best attempt passed
+    score_sum: int = 0  # of the members' best scores
+
+    @property
+    def average(self) -> float | None:
+        return round(self.score_sum / self.took, 1) if self.took else None
+
+    @property
+    def pass_rate(self) -> float | None:
+        return round(100 * self.passed / self.took, 1) if self.took else None
+
+    def add(self, other: ResultRow) -> None:
+        self.members += other.members
+        self.took += other.took
+        self.passed += other.passed
+        self.score_sum += other.score_sum
+
+
+@dataclass
+class QuizResults:
+    quiz: Quiz
+    branches: list[ResultRow]
+    townships: list[ResultRow]
+    total: ResultRow
+
+
+def quiz_results(user, quiz: Quiz) -> QuizResults:
+    """A test's results per branch and township, over the units the staff user may see, in a fixed number of
+    queries: each member counts once, with their best submitted attempt."""
+    scope = scope_for(user)
+    attempts = scope.filter(Attempt.objects.submitted().filter(quiz=quiz), kinds=STAFF_KINDS)
+    best = (
+        attempts.order_by()
+        .values("unit", "user")
+        .annotate(best=Max("score"), passed=Count("pk", filter=Q(passed=True)))
+    )
+    roles = Role.objects.filter(kind=RoleKind.MEMBER, unit__path__startswith=quiz.unit.path)
+    members = scope.filter(roles, kinds=STAFF_KINDS).order_by().values("unit").annotate(n=Count("user", distinct=True))
+    rows: dict[int, ResultRow] = {}
+    for r in members:
+        rows.setdefault(r["unit"], ResultRow(r["unit"], "")).members = r["n"]
+    for r in best:
+        row = rows.setdefault(r["unit"], ResultRow(r["unit"], ""))
+        row.took += 1
+        row.passed += int(bool(r["passed"]))
+        row.score_sum += r["best"] or 0
+    units = Unit.objects.in_bulk(list(rows))
+    township_len = 2 * PATH_STEP
+    townships_by_path = {u.path: u for u in Unit.objects.filter(kind=UnitKind.TOWNSHIP)}
+    by_township: dict[str, ResultRow] = {}
+    total = ResultRow(0, "")
+    for pk, row in rows.items():
+        unit = units[pk]
+        township = townships_by_path.get(unit.path[:township_len])
+        row.name, row.township = unit.name, township.name if township else ""
+        key = township.path if township else ""
+        agg = by_township.setdefault(key, ResultRow(township.pk if township else 0, row.township))
+        agg.add(row)
+        total.add(row)
+    branches = sorted(rows.values(), key=lambda r: units[r.unit_id].path)
+    townships = [by_township[k] for k in sorted(by_township)]
+    return QuizResults(quiz, branches, townships, total)

@@ -16,7 +16,7 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from dangjian.education import actions, files, forms, learning, queries, streaming
-from dangjian.education.models import Category, EditionPage, HitKind, Kind, Resource, Station, Topic
+from dangjian.education.models import Attempt, Category, EditionPage, HitKind, Kind, Quiz, Resource, Station, Topic
 
 PAGE_SIZE = 20
 
@@ -236,8 +236,10 @@ def my_record(request: HttpRequest) -> HttpResponse:
     record = learning.year(request.user, y)
     page = Paginator(record.days, 31).get_page(request.GET.get("page"))
     today = [d for d in record.days if d.day == timezone.localdate()]
+    attempts = Attempt.objects.submitted().filter(user=request.user, day__year=y).select_related("quiz")[:10]
     return render(request, "education/record.html",
                   {"record": record, "page": page, "today": today[0] if today else None, "rules": learning.rules(),
+                   "attempts": attempts,
                    "years": range(timezone.localdate().year, timezone.localdate().year - 5, -1)})  # fmt: skip
 
 
@@ -246,3 +248,97 @@ def my_record(request: HttpRequest) -> HttpResponse:
 def certificate(request: HttpRequest) -> HttpResponse:
     """A printable certificate of the member's study hours in a year."""
     return render(request, "education/certificate.html", {"record": learning.year(request.user, _year(request))})
+
+
+# --- quizzes --------------------------------------------------------------------------------------------
+
+
+@require_safe
+@login_required
+def quizzes(request: HttpRequest) -> HttpResponse:
+    """Today's daily quiz and the special tests open to the member, with what they have done of each."""
+    open_now = list(queries.open_quizzes(request.user).select_related("unit"))
+    mine = queries.my_attempts_by_quiz(request.user, open_now, timezone.localdate())
+    rows = [(q, mine.get(q.pk, [])) for q in open_now]
+    return render(request, "education/quizzes.html", {"rows": rows, "rules": learning.rules()})
+
+
+def _my_quiz(request: HttpRequest, pk: int):
+    item = queries.open_quizzes(request.user).filter(pk=pk).select_related("unit").first()
+    if item is None and not Attempt.objects.filter(quiz_id=pk, user=request.user).exists():
+        raise Http404
+    return item or get_object_or_404(Quiz.objects.select_related("unit"), pk=pk)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@login_required
+def quiz_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A quiz's rules and the member's attempts; the button starts (or resumes) an attempt."""
+    item = _my_quiz(request, pk)
+    if request.method == "POST":
+        try:
+            attempt = actions.start_attempt(user=request.user, quiz_=item)
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+            return redirect("education:quiz", pk=item.pk)
+        return redirect("education:attempt", pk=attempt.pk)
+    attempts = list(Attempt.objects.filter(quiz=item, user=request.user).order_by("-started_at", "-pk"))
+    now = timezone.now()
+    if item.is_daily:
+        current = next((a for a in attempts if a.day == timezone.localdate(now)), None)
+    else:
+        current = next((a for a in attempts if not a.is_submitted and a.deadline > now), None)
+    left = 0 if item.is_daily else max(0, item.max_attempts - len(attempts))
+    return render(request, "education/quiz.html",
+                  {"quiz": item, "attempts": attempts, "open": item.is_open(now), "current": current,
+                   "left": left})  # fmt: skip
+
+
+def _reveal(attempt: Attempt) -> bool:
+    """Right answers and explanations: after a daily quiz at once; after a test once no attempt is left or the test
+    has closed, so a second attempt is not taken with the first one's answers in hand."""
+    item = attempt.quiz
+    if attempt.is_daily or not item.is_open():
+        return True
+    return Attempt.objects.filter(quiz=item, user=attempt.user).count() >= item.max_attempts
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@login_required
+def attempt(request: HttpRequest, pk: int) -> HttpResponse:
+    """The member's attempt: the questions while it runs; the score, and the right answers, once submitted."""
+    current = get_object_or_404(Attempt.objects.select_related("quiz"), pk=pk, user=request.user)
+    answers = list(current.answers.select_related("question").prefetch_related("question__options").order_by("order"))
+    now = timezone.now()
+    if refusal := actions.submission_refusal(current, now):
+        if request.method == "POST":
+            messages.error(request, refusal)
+        reveal = current.is_submitted and _reveal(current)
+        return render(request, "education/attempt_result.html",
+                      {"attempt": current, "quiz": current.quiz, "answers": answers, "reveal": reveal},
+                      status=400 if request.method == "POST" else 200)  # fmt: skip
+    form = forms.AnswerForm(answers, request.POST or None, required=now < current.deadline)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                actions.submit_attempt(user=request.user, attempt=current, answers=form.answer_map())
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, _("Your answers are submitted."))
+                return redirect("education:attempt", pk=current.pk)
+        status = 400
+    return render(request, "education/attempt.html",
+                  {"attempt": current, "quiz": current.quiz, "form": form, "remaining": current.deadline - now},
+                  status=status)  # fmt: skip
+
+
+@require_safe
+@login_required
+def my_results(request: HttpRequest) -> HttpResponse:
+    """Every quiz and test the member has taken, newest first, with the score."""
+    attempts = Attempt.objects.filter(user=request.user).select_related("quiz").order_by("-started_at", "-pk")
+    page = Paginator(attempts, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "education/quiz_results.html", {"page": page, "now": timezone.now()})

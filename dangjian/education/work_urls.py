@@ -18,4 +18,8 @@ urlpatterns = [
     path("library/add/", views.library_add, name="library_add"),
     path("report-card/", views.report_card, name="report_card"),
     path("leaderboard/", views.leaderboard, name="leaderboard"),
+    path("quizzes/", views.quizzes, name="quizzes"),
+    path("quizzes/<int:pk>/results/", views.quiz_results, name="quiz_results"),
+    path("quizzes/banks/", views.banks, name="banks"),
+    path("quizzes/banks/<int:pk>/import/", views.bank_import, name="bank_import"),
 ]

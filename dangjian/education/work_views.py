@@ -26,6 +26,7 @@ from dangjian.education.models import (
     Programme,
     ProgrammeItem,
     ProgrammeState,
+    QuestionBank,
     RequestState,
     Resource,
     Station,
@@ -323,3 +324,78 @@ def leaderboard(request: HttpRequest) -> HttpResponse:
         rows = [(u, round(seconds / 3600, 1)) for u, seconds in learning.leaderboard(members, y)]
     return render(request, "education/work/leaderboard.html",
                   {"units": units[:500], "unit": unit, "rows": rows, "year": y})  # fmt: skip
+
+
+# --- quizzes --------------------------------------------------------------------------------------------
+
+
+@require_safe
+def quizzes(request: HttpRequest) -> HttpResponse:
+    """The daily quizzes and special tests a staff user may read the results of, newest first."""
+    _require_staff(request)
+    qs = (
+        queries.staff_quizzes(request.user)
+        .select_related("unit")
+        .annotate(takers=Count("attempts__user", filter=Q(attempts__submitted_at__isnull=False), distinct=True))
+    )
+    page = Paginator(qs.order_by("-opens_at", "-pk"), PAGE_SIZE).get_page(request.GET.get("page"))
+    can_edit = scope_for(request.user).has_kind(*actions.QUIZ_ROLES)
+    return render(request, "education/work/quizzes.html", {"page": page, "can_edit": can_edit})
+
+
+@require_safe
+def quiz_results(request: HttpRequest, pk: int) -> HttpResponse:
+    """A test's results per township and branch, for the units the staff user may see."""
+    _require_staff(request)
+    item = get_object_or_404(queries.staff_quizzes(request.user).select_related("unit"), pk=pk)
+    results = queries.quiz_results(request.user, item)
+    township = request.GET.get("township", "")
+    rows = [r for r in results.branches if not township or r.township == township]
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    return render(request, "education/work/quiz_results.html",
+                  {"quiz": item, "results": results, "page": page, "township": township})  # fmt: skip
+
+
+def _banks(request: HttpRequest):
+    return QuestionBank.objects.for_user(request.user, kinds=actions.QUIZ_ROLES)
+
+
+@require_safe
+def banks(request: HttpRequest) -> HttpResponse:
+    """The question banks of the staff user's units, with their questions counted; edited in the admin."""
+    if not scope_for(request.user).has_kind(*actions.QUIZ_ROLES):
+        raise PermissionDenied
+    qs = (
+        _banks(request)
+        .select_related("unit", "topic")
+        .annotate(active=Count("questions", filter=Q(questions__is_active=True)))
+    )
+    page = Paginator(qs.order_by("name", "pk"), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "education/work/banks.html", {"page": page})
+
+
+def bank_import(request: HttpRequest, pk: int) -> HttpResponse:
+    """Questions into a bank from a spreadsheet: every row checked first; all are added or none."""
+    bank = get_object_or_404(_banks(request).select_related("unit"), pk=pk)
+    form = forms.ImportQuestionsForm(request.POST or None, request.FILES or None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                added, skipped = actions.import_questions(
+                    actor=request.user, bank=bank, content=upload.read(), filename=upload.name
+                )
+            except ValidationError as exc:
+                form.add_error("file", exc)
+            except PermissionDenied:
+                form.add_error("file", _("Only the editors of the bank's unit can add questions to it."))
+            else:
+                messages.success(
+                    request,
+                    _("%(added)s questions added to “%(bank)s”; %(skipped)s were in the bank already.")
+                    % {"added": added, "bank": bank.name, "skipped": skipped},
+                )
+                return redirect("education_work:banks")
+    return render(request, "education/work/bank_import.html", {"bank": bank, "form": form}, status=status)

@@ -8,6 +8,7 @@ from ninja import NinjaAPI
 from ninja.security import django_auth
 
 from dangjian.core.api import router as core_router
+from dangjian.supervision.api import router as supervision_router
 
 
 class DangjianAPI(NinjaAPI):
@@ -41,3 +42,4 @@ class DangjianAPI(NinjaAPI):
 
 api = DangjianAPI(title="Dangjian API", version="1", urls_namespace="api")
 api.add_router("/core/", core_router, auth=django_auth)
+api.add_router("/", supervision_router)  # public: each operation says auth=None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from dangjian.core.models import Unit, UnitKind
 from dangjian.services.dues.rules import Category
@@ -190,15 +191,13 @@ class PartForm(forms.ModelForm):
             self.fields["notice"].queryset = notices.order_by("-period_start", "-pk")
             self.fields["notice"].label_from_instance = lambda n: f"{n.title} ({n.period_start}–{n.period_end or ''})"
 
-    def values(self) -> dict:
-        return dict(self.cleaned_data)
-
 
 class RewardForm(PartForm):
     class Meta:
         model = RewardPunishment
         fields = ["kind", "title", "date", "authority", "reason"]
         widgets = {"date": DATE, "reason": forms.Textarea(attrs={"rows": 3})}
+        labels = {"title": pgettext_lazy("reward", "Title"), "authority": _("Decided by"), "date": _("Date")}
 
 
 class PositionForm(PartForm):
@@ -206,8 +205,13 @@ class PositionForm(PartForm):
         model = Position
         fields = ["title", "unit", "organisation", "rank", "start", "end", "term_years"]
         widgets = {"start": DATE, "end": DATE}
+        labels = {
+            "title": _("Post"),
+            "organisation": _("Organisation outside the county"),
+            "start": pgettext_lazy("period", "From"),
+            "end": pgettext_lazy("period", "Until"),
+        }
         help_texts = {
-            "organisation": _("When the post is outside the county's units."),
             "term_years": _("Fill in for a post with a fixed term: the cadre alerts warn before it ends."),
         }
 
@@ -227,12 +231,14 @@ class AppointmentForm(PartForm):
         model = Appointment
         fields = ["kind", "title", "unit", "date", "document", "notice", "notice_url"]
         widgets = {"date": DATE}
+        labels = {"notice_url": _("Or a link to the notice elsewhere")}
 
 
 class AppointmentEditForm(PartForm):
     class Meta:
         model = Appointment
         fields = ["document", "notice", "notice_url"]
+        labels = {"notice_url": _("Or a link to the notice elsewhere")}
 
 
 class FamilyMemberForm(PartForm):
@@ -240,6 +246,7 @@ class FamilyMemberForm(PartForm):
         model = FamilyMember
         fields = ["relation", "name", "birth_date", "political_status", "work"]
         widgets = {"birth_date": DATE}
+        labels = {"name": _("Name")}
 
 
 class TalentForm(PartForm):

@@ -39,7 +39,6 @@ class Tab:
     end: Callable | None = None
     end_form: type = forms.ConfirmForm
     end_label: str | Promise = ""
-    sensitive: bool = False  # only for roles that may see sensitive tabs (access.SENSITIVE_KINDS)
 
 
 TABS = {
@@ -55,7 +54,7 @@ TABS = {
             edit_form=forms.AppointmentEditForm),
         Tab("family", gettext_lazy("Family members"), FamilyMember, forms.FamilyMemberForm,
             actions.add_family_member, actions.update_family_member, "family_member",
-            end=actions.remove_family_member, end_label=gettext_lazy("Remove from the record"), sensitive=True),
+            end=actions.remove_family_member, end_label=gettext_lazy("Remove from the record")),
         Tab("talents", gettext_lazy("Talent categories"), Talent, forms.TalentForm, actions.add_talent,
             actions.update_talent, "talent", end=actions.remove_talent,
             end_label=gettext_lazy("Remove from this talent category")),

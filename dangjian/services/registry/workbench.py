@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dangjian.core.permissions import Scope
-from dangjian.portal.workbench import DUE, LATE, Panel, WorkItem, register
+from dangjian.portal.workbench import DUE, LATE, WAITING, Panel, WorkItem, register
 from dangjian.services.registry import queries
 from dangjian.services.registry.access import VIEW_KINDS
 
@@ -21,12 +21,12 @@ def registry_panels(user, scope: Scope) -> list[Panel]:
     url = reverse("registry:cadre_alerts")
     items = []
     for kind, label in (
-        (queries.AlertKind.RETIREMENT, _("Cadres reaching retirement age")),
-        (queries.AlertKind.TERM, _("Terms of office ending")),
+        (queries.AlertKind.RETIREMENT, _("Cadres at or near retirement age")),
+        (queries.AlertKind.TERM, _("Terms of office over or ending")),
     ):
         mine = [a for a in alerts if a.kind == kind]
-        late = any(a.late(today) for a in mine)
-        items.append(WorkItem(label, len(mine), f"{url}?kind={kind}", LATE if late else DUE))
+        state = LATE if any(a.late(today) for a in mine) else DUE if mine else WAITING
+        items.append(WorkItem(label, len(mine), f"{url}?kind={kind}", state))
     overdue = queries.overdue_transfers(user, today).count()
     items.append(WorkItem(_("Transfer receipts overdue"), overdue, f"{reverse('registry:transfer_list')}?state=overdue",
                           LATE))  # fmt: skip

@@ -89,7 +89,8 @@ def _cadres_and_talents(people: list[Person]) -> None:
     for person in people:
         if person.is_cadre and not person.positions.exists():
             actions.record_appointment(actor=None, person=person, kind="appoint", title="副局长", date=date(2021, 6, 1),
-                                       unit=person.branch.parent, document="会组任〔2021〕12号")  # fmt: skip
+                                       unit=person.branch.parent, document="会组任〔2021〕12号",
+                                       rank="deputy_section", term_years=5)  # fmt: skip
             actions.add_position(actor=None, person=person, title="党支部委员", start=date(2022, 1, 1),
                                  unit=person.branch, term_years=5)  # fmt: skip
     for person, category, skills in [(people[2], "rural", "脐橙种植"), (people[5], "skilled", "电工"),

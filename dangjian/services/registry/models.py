@@ -109,6 +109,8 @@ class Person(models.Model):
         indexes = [
             models.Index(fields=["branch", "status"], name="person_branch_status_idx"),
             models.Index(fields=["stage", "status"], name="person_stage_status_idx"),
+            # The cadre alerts read cadres by date of birth on every workbench load: a small index of cadres only.
+            models.Index(fields=["birth_date"], condition=Q(is_cadre=True), name="person_cadre_birth_idx"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["id_index"], condition=~Q(id_index=""), name="person_unique_id_number"),

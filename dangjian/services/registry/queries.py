@@ -243,7 +243,7 @@ def cadre_alerts(
         senior = Position.objects.filter(
             person=OuterRef("pk"), end__isnull=True, rank__in=retirement.SENIOR_FEMALE_RANKS
         )
-        for person in cadres.filter(born_by).annotate(senior=Exists(senior)).select_related("branch"):
+        for person in cadres.filter(born_by).annotate(senior=Exists(senior)).select_related("branch").order_by():
             due = retirement.retirement_date(person.birth_date, person.gender, senior=person.senior)
             if due <= horizon:
                 alerts.append(CadreAlert(AlertKind.RETIREMENT, person, due))
@@ -257,7 +257,7 @@ def cadre_alerts(
         ending = Q(pk__in=[])
         for years in open_terms.values_list("term_years", flat=True).distinct().order_by():
             ending |= Q(term_years=years, start__lte=years_before(horizon, years) + timedelta(days=1))
-        for position in open_terms.filter(ending):
+        for position in open_terms.filter(ending).order_by():
             due = position.term_end()
             if due is not None and due <= horizon:
                 alerts.append(CadreAlert(AlertKind.TERM, position.person, due, position))

@@ -1,4 +1,5 @@
-"""Learning records: study time from heartbeats of an active page or player, points by rules with daily caps.
+"""Learning records: study time from heartbeats of an active page or player, quiz answers, points by rules with daily
+caps.
 
 Time is counted honestly, as 学习强国 and Kolibri's progress logs do: the page sends a heartbeat only while it is
 visible and in use (a video only while it plays), and the server credits at most the time since the previous

@@ -341,4 +341,4 @@ def my_results(request: HttpRequest) -> HttpResponse:
     """Every quiz and test the member has taken, newest first, with the score."""
     attempts = Attempt.objects.filter(user=request.user).select_related("quiz").order_by("-started_at", "-pk")
     page = Paginator(attempts, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "education/quiz_results.html", {"page": page, "now": timezone.now()})
+    return render(request, "education/quiz_results.html", {"page": page})

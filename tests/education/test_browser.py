@@ -16,7 +16,16 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from dangjian.core.models import RoleKind
 from dangjian.education import actions, samples
-from dangjian.education.models import ClassReport, Kind, Programme, ProgrammeState, StudyRecord
+from dangjian.education.models import (
+    Attempt,
+    ClassReport,
+    Kind,
+    Programme,
+    ProgrammeState,
+    QuestionKind,
+    QuizKind,
+    StudyRecord,
+)
 from tests.browser.a11y import assert_no_axe_violations
 from tests.core.otp import code_for
 
@@ -109,3 +118,41 @@ def test_member_studies_and_requests_manager_plans_and_reports(
     row = page.get_by_role("row", name=station.name)
     assert "23" in row.inner_text()
     assert_no_axe_violations(page, "the report card")
+
+
+def test_member_takes_the_daily_quiz_with_an_error_summary_and_sees_the_answers(page, server, tree, make_user, editor):
+    """The daily quiz in a real browser, in the standard and the care (large text) version: a missing answer is
+    named in the error summary (focused, linked to its question), the submission shows the score, the right answers
+    and the explanations; no accessibility violation on either page."""
+    member = make_user("villager", (RoleKind.MEMBER, tree["v1"]), password=PASSWORD)
+    bank = actions.create_bank(actor=editor, name="党章知识", unit=tree["county"])
+    for i in range(3):
+        actions.add_question(actor=editor, bank=bank, kind=QuestionKind.SINGLE, text=f"第{i + 1}问：根本组织原则？",
+                             options=[("民主集中制", True), ("集体领导", False)], explanation="党章总纲。")  # fmt: skip
+    actions.create_quiz(actor=editor, kind=QuizKind.DAILY, title="每日答题", unit=tree["county"], banks=[bank],
+                        question_count=3, opens_at=timezone.now() - timedelta(days=1))  # fmt: skip
+
+    _log_in(page, server, "villager")
+    page.get_by_role("link", name="答题与测试").first.click()
+    page.get_by_role("link", name="每日答题").click()
+    page.get_by_role("button", name="开始今日答题").click()
+    page.wait_for_url("**/education/quizzes/attempts/**")
+    questions = page.get_by_role("group")
+    assert questions.count() == 3
+    for i in range(2):
+        questions.nth(i).get_by_label("A. 民主集中制").check()
+    page.get_by_role("button", name="提交答案").click()
+    summary = page.locator(".edu-error-summary")
+    assert "请为第3题选择答案" in summary.inner_text()
+    assert page.evaluate("document.activeElement.classList.contains('edu-error-summary')")
+    assert_no_axe_violations(page, "the quiz with an error")
+
+    page.get_by_role("button", name="关怀版（大字）").click()
+    assert "care" in (page.locator("body").get_attribute("class") or "")
+    for i in range(3):  # the switch reloads the page: the answers are chosen again
+        page.get_by_role("group").nth(i).get_by_label("A. 民主集中制").check()
+    page.get_by_role("button", name="提交答案").click()
+    assert "得分 100" in page.locator(".lead").inner_text()
+    assert "党章总纲" in page.get_by_role("main").inner_text()
+    assert_no_axe_violations(page, "the quiz result in the care version")
+    assert Attempt.objects.get(user=member).score == 100

@@ -111,15 +111,19 @@ def channel_for(address: str) -> Channel | None:
     return Channel.objects.filter(email__iexact=address.strip(), is_active=True).first()
 
 
-def deliver(raw: bytes, recipients: list[str]) -> str:
-    """Turn one message into a letter per channel address; the SMTP reply line for the DATA command."""
+def deliver(raw: bytes, recipients: list[str], *, channel_code: str | None = None) -> str:
+    """Turn one message into a letter per channel address (or a letter of `channel_code` alone); the SMTP reply
+    line for the DATA command."""
     close_old_connections()
     try:
         parsed = parse(raw)
-        codes = []
-        for rcpt in recipients:
-            channel = channel_for(rcpt)
-            if channel is None or channel.code in codes:
+        codes: list[str] = []
+        if channel_code:
+            channels = list(Channel.objects.filter(code=channel_code, is_active=True))
+        else:
+            channels = [c for c in (channel_for(rcpt) for rcpt in recipients) if c is not None]
+        for channel in channels:
+            if channel.code in codes:
                 continue
             actions.submit_letter(
                 channel_code=channel.code,

@@ -874,7 +874,9 @@ def draft_bulletin(*, actor: User | None, month: date) -> Bulletin:
 def publish_bulletin(*, actor: User, bulletin: Bulletin) -> Bulletin:
     """A county leader publishes a reviewed draft; the public criticism page shows it from then on."""
     bulletin = Bulletin.objects.select_for_update().get(pk=bulletin.pk)
-    if not scope_for(actor).has_kind(*LEADER_KINDS):
+    # The bulletin names units across the county: a leader's role must cover the whole county, not one township.
+    roots = Unit.objects.filter(parent__isnull=True)
+    if not any(scope_for(actor).covers(root, LEADER_KINDS) for root in roots):
         raise PermissionDenied(_("Only a county leader may publish a bulletin."))
     if bulletin.published_at is not None:
         raise ValidationError(_("This bulletin is already published."))

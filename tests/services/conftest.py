@@ -54,6 +54,12 @@ def make_person(branches):
 
 
 @pytest.fixture
+def immediate_tasks(settings):
+    """Background tasks run at once, as a worker would run them."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture
 def staff_client(client, make_user):
     """A client logged in as a new user with the given roles, second factor verified."""
     from django_otp.plugins.otp_totp.models import TOTPDevice

@@ -3,9 +3,10 @@ write-only mode so a county-wide year stays flat in memory."""
 
 from __future__ import annotations
 
-import io
+import tempfile
 from datetime import date
 
+from django.http import FileResponse
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
@@ -20,7 +21,16 @@ def _money(value) -> float:
     return float(value)
 
 
-def ledger_xlsx(user, unit: Unit, first: date, last: date) -> bytes:
+def xlsx_response(book: Workbook, filename: str) -> FileResponse:
+    """A write-only workbook as a download: saved to a temporary file (its rows are already on disk) and sent from
+    there in chunks, so a large export never sits in memory whole; the file goes when the response closes."""
+    handle = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
+    book.save(handle)
+    handle.seek(0)
+    return FileResponse(handle, as_attachment=True, filename=filename, content_type=XLSX)
+
+
+def ledger_workbook(user, unit: Unit, first: date, last: date) -> Workbook:
     """Months `first` to `last` (first days of months) of the unit's subtree."""
     book = Workbook(write_only=True)
     book.properties.title = f"{unit.name} {first:%Y-%m}–{last:%Y-%m}"
@@ -42,6 +52,4 @@ def ledger_xlsx(user, unit: Unit, first: date, last: date) -> bytes:
                 _money(line.paid), _money(line.owed),
             ])  # fmt: skip
         month = date(month.year + (month.month == 12), month.month % 12 + 1, 1)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return book

@@ -103,9 +103,8 @@ def export_xlsx(request: HttpRequest) -> HttpResponse:
         first = last = form.cleaned_data["month"]
         label = f"{first:%Y-%m}"
     unit = form.cleaned_data["unit"]
-    response = HttpResponse(export.ledger_xlsx(request.user, unit, first, last), content_type=export.XLSX)
-    response["Content-Disposition"] = f'attachment; filename="dues_{unit.code}_{label}.xlsx"'
-    return response
+    book = export.ledger_workbook(request.user, unit, first, last)
+    return export.xlsx_response(book, f"dues_{unit.code}_{label}.xlsx")
 
 
 @require_POST

@@ -47,6 +47,7 @@ MEMBER_UNIT_KINDS = (UnitKind.BRANCH, UnitKind.GENERAL_BRANCH, UnitKind.COMMITTE
 ETHNICITY_CODES = frozenset(code for code, _label in ETHNICITY_CHOICES)
 # Sets built once: an enum's `.values` builds a new list on every call, which an import of 100,000 rows feels.
 GENDERS, STAGES, STATUSES, CATEGORIES = (frozenset(c.values) for c in (Gender, Stage, Status, Category))
+TAG_LENGTH = Tag._meta.get_field("name").max_length or 50
 
 
 @dataclass
@@ -85,6 +86,11 @@ class PersonData:
         out = replace(self, name=" ".join(self.name.split()), tags=sorted({t.strip() for t in self.tags if t.strip()}))
         if not out.name:
             errors.setdefault("name", []).append(_("The name is required."))
+        too_long = [t for t in out.tags if len(t) > TAG_LENGTH]
+        if too_long:
+            errors.setdefault("tags", []).append(
+                _("A tag has at most %(n)s characters: “%(tag)s”.") % {"n": TAG_LENGTH, "tag": too_long[0]}
+            )
         if out.id_number:
             try:
                 parsed = parse_id_number(out.id_number, today=today)

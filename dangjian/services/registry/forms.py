@@ -19,7 +19,14 @@ from dangjian.services.registry.choices import (
     Status,
     TalentCategory,
 )
-from dangjian.services.registry.models import Appointment, FamilyMember, Position, RewardPunishment, Talent
+from dangjian.services.registry.models import (
+    Appointment,
+    FamilyMember,
+    ImportKind,
+    Position,
+    RewardPunishment,
+    Talent,
+)
 
 DATE = forms.DateInput(attrs={"type": "date"})
 
@@ -145,7 +152,14 @@ class CancelForm(forms.Form):
 
 
 class ImportForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("What the file holds"), choices=ImportKind.choices, initial=ImportKind.PEOPLE, required=False,
+        widget=forms.RadioSelect,
+    )  # fmt: skip
     file = forms.FileField(label=_("Spreadsheet (.xlsx or .csv)"))
+
+    def clean_kind(self) -> str:
+        return self.cleaned_data.get("kind") or ImportKind.PEOPLE
 
     def clean_file(self):
         upload = self.cleaned_data["file"]

@@ -4,14 +4,13 @@ then an import of all rows or only the valid ones; the template; export with cho
 from __future__ import annotations
 
 import csv
-import io
 from collections.abc import Iterator
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -19,11 +18,11 @@ from openpyxl import Workbook
 
 from dangjian.core import audit
 from dangjian.core.permissions import scope_for
-from dangjian.services.dues.export import XLSX
+from dangjian.services.dues.export import XLSX, xlsx_response
 from dangjian.services.registry import importing, queries, tasks
 from dangjian.services.registry.access import EDIT_KINDS, VIEW_KINDS
 from dangjian.services.registry.forms import ExportForm, ImportForm, SearchForm
-from dangjian.services.registry.models import ImportJob, ImportState
+from dangjian.services.registry.models import ImportJob, ImportKind, ImportState
 
 PROBLEMS_PAGE = 100
 
@@ -40,12 +39,13 @@ def import_start(request: HttpRequest) -> HttpResponse:
         upload = form.cleaned_data["file"]
         content = upload.read()
         job = ImportJob.objects.create(
-            owner=request.user, filename=upload.name[:200], content=content, digest=importing.file_digest(content)
-        )
+            owner=request.user, kind=form.cleaned_data["kind"], filename=upload.name[:200], content=content,
+            digest=importing.file_digest(content),
+        )  # fmt: skip
         transaction.on_commit(lambda: tasks.check_import.enqueue(job.pk))
         return redirect("registry:import_job", pk=job.pk)
     jobs = ImportJob.objects.filter(owner=request.user).defer("content")[:10]
-    return render(request, "registry/import_start.html", {"form": form, "jobs": jobs})
+    return render(request, "registry/import_start.html", {"form": form, "jobs": jobs, "kinds": ImportKind.choices})
 
 
 def import_job(request: HttpRequest, pk: int) -> HttpResponse:
@@ -71,9 +71,14 @@ def import_apply(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def import_template(request: HttpRequest) -> HttpResponse:
+    """The template of one kind of import (`?kind=`; people by default): the Chinese headers and an example row."""
     _require(request, EDIT_KINDS)
-    response = HttpResponse(importing.template_xlsx(), content_type=XLSX)
-    response["Content-Disposition"] = 'attachment; filename="registry-template.xlsx"'
+    kind = request.GET.get("kind", ImportKind.PEOPLE)
+    if kind not in ImportKind.values:
+        raise Http404
+    response = HttpResponse(importing.template_xlsx(kind), content_type=XLSX)
+    name = "registry-template" if kind == ImportKind.PEOPLE else f"registry-{kind}-template"
+    response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
     return response
 
 
@@ -108,7 +113,8 @@ def export(request: HttpRequest) -> HttpResponse:
 
 
 def spreadsheet_response(rows: Iterator[list], name: str, fmt: str) -> HttpResponse:
-    """Rows (the first the header) as a download: CSV streamed, or an xlsx workbook written row by row."""
+    """Rows (the first the header) as a download: CSV streamed, or an xlsx workbook written row by row to a
+    temporary file and sent from there; memory stays flat however many rows."""
     filename = f"{name}-{importing.stamp()}"
     if fmt == "csv":
         response: HttpResponse = StreamingHttpResponse(_csv_stream(rows), content_type="text/csv; charset=utf-8")
@@ -118,8 +124,4 @@ def spreadsheet_response(rows: Iterator[list], name: str, fmt: str) -> HttpRespo
     sheet = book.create_sheet(name)
     for row in rows:
         sheet.append(row)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    response = HttpResponse(buffer.getvalue(), content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
-    return response
+    return xlsx_response(book, f"{filename}.xlsx")

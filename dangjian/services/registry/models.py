@@ -432,12 +432,19 @@ class ImportState(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
+class ImportKind(models.TextChoices):
+    PEOPLE = "people", _("People (the member record)")
+    POSITIONS = "positions", _("Cadres' positions")
+    TALENTS = "talents", _("Talents")
+
+
 class ImportJob(models.Model):
     """An uploaded spreadsheet on its way in: checked in the background (progress in `done` of `total` rows),
     its problems listed by row, then imported by the owner's choice (all, or only the valid rows)."""
 
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.CASCADE,
                               null=True, related_name="+")  # fmt: skip
+    kind = models.CharField(_("kind"), max_length=10, choices=ImportKind.choices, default=ImportKind.PEOPLE)
     filename = models.CharField(_("file name"), max_length=200)
     content = models.BinaryField()
     digest = models.CharField(max_length=64)

@@ -1,13 +1,19 @@
 """Background work of the registry: checking and importing an uploaded spreadsheet. Each task may run twice
-without harm: it does nothing unless the job is in the state the task expects."""
+without harm: it does nothing unless the job is in the state the task expects. A task always ends its job, as
+checked or imported or as failed with the reason: a job is never left "checking" or "importing"."""
 
 from __future__ import annotations
 
+import logging
+
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 from django_tasks import task
 
 from dangjian.services.registry import importing
 from dangjian.services.registry.models import ImportJob, ImportState
+
+logger = logging.getLogger(__name__)
 
 
 def _rows(content: bytes, filename: str) -> int:
@@ -18,14 +24,19 @@ def _check(job: ImportJob) -> importing.Report:
     content = bytes(job.content)
     ImportJob.objects.filter(pk=job.pk).update(total=_rows(content, job.filename), done=0)
     return importing.check(
-        content, job.filename, user=job.owner,
+        content, job.filename, user=job.owner, kind=job.kind,
         progress=lambda n: ImportJob.objects.filter(pk=job.pk).update(done=n),
     )  # fmt: skip
 
 
-def _fail(job: ImportJob, exc: Exception) -> None:
-    job.state, job.error = ImportState.FAILED, " ".join(getattr(exc, "messages", [str(exc)]))
-    job.save(update_fields=["state", "error"])
+def _fail(job: ImportJob, exc: Exception) -> str:
+    if isinstance(exc, importing.ImportFileError | ValidationError):
+        error = " ".join(getattr(exc, "messages", [str(exc)]))
+    else:
+        logger.exception("import job %s failed", job.pk, exc_info=exc)
+        error = _("The file could not be processed and nothing was imported. Check it, or save it again as CSV.")
+    ImportJob.objects.filter(pk=job.pk).update(state=ImportState.FAILED, error=error)
+    return ImportState.FAILED
 
 
 def _job(pk: int) -> ImportJob:
@@ -39,9 +50,8 @@ def check_import(pk: int) -> str:
         return job.state
     try:
         report = _check(job)
-    except importing.ImportFileError as exc:
-        _fail(job, exc)
-        return job.state
+    except Exception as exc:  # whatever happens, the job ends with a reason
+        return _fail(job, exc)
     job.state, job.total, job.done = ImportState.CHECKED, report.total, report.total
     job.problems = [[p.row, p.column, p.reason] for p in report.problems]
     job.counts = {"new": len(report.new), "changed": len(report.changed), "unchanged": report.unchanged}
@@ -59,9 +69,8 @@ def apply_import(pk: int) -> str:
         report = _check(job)
         counts = importing.apply(report, actor=job.owner, only_valid=job.only_valid,
                                  source=f"{job.filename} sha256:{job.digest}")  # fmt: skip
-    except (importing.ImportFileError, ValidationError) as exc:
-        _fail(job, exc)
-        return job.state
+    except Exception as exc:  # apply() stored nothing; the job ends with a reason
+        return _fail(job, exc)
     job.state, job.counts, job.done = ImportState.DONE, counts, report.total
     job.problems = [[p.row, p.column, p.reason] for p in report.problems]
     job.save(update_fields=["state", "counts", "done", "problems"])

@@ -52,7 +52,7 @@ def test_the_excel_export_holds_the_summary_and_the_lines(org_client, make_perso
     actions.run_month(actor=None, month=JAN)
     response = org_client.get("/work/dues/export.xlsx", {"unit": branches["county"].pk, "year": "2026"})
     assert response.status_code == 200
-    book = load_workbook(io.BytesIO(response.content), read_only=True)
+    book = load_workbook(io.BytesIO(b"".join(response.streaming_content)), read_only=True)
     summary, lines = (list(ws.iter_rows(values_only=True)) for ws in book.worksheets)
     assert summary[1][:3] == ("2026-01", "上坑村党支部", 1)
     assert lines[1][2] == "张三" and lines[1][5] == 0.2

@@ -162,7 +162,10 @@ def test_the_alerts_export_as_csv_and_xlsx_and_the_export_is_logged(staff_client
     assert len(rows) == 3 and {rows[1][0], rows[2][0]} == {"沈四", "韩五"}
     assert AuditRecord.objects.get(verb="registry.export_cadre_alerts").after == {"kind": "", "rows": 2}
     xlsx = c.get("/work/registry/cadres/alerts/", {"format": "xlsx", "kind": "retirement"})
-    assert xlsx["Content-Type"].startswith("application/vnd.openxmlformats") and xlsx.content[:2] == b"PK"
+    assert (
+        xlsx["Content-Type"].startswith("application/vnd.openxmlformats")
+        and b"".join(xlsx.streaming_content)[:2] == b"PK"
+    )
 
 
 def test_a_plain_member_may_not_see_the_alerts(staff_client, branches):

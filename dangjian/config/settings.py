@@ -107,6 +107,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before sessions and auth: a cached public page for an anonymous visitor is answered without them.
+    "dangjian.publicity.pagecache.AnonymousPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -174,15 +176,33 @@ if REDIS_URL:
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.environ.get("DANGJIAN_CACHE_PREFIX", "dangjian"),
             "OPTIONS": REDIS_CACHE_OPTIONS,
-        }
+        },
+        # Rendered public pages (dangjian.publicity.pagecache), apart so they never evict throttles or sessions.
+        "pages": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": os.environ.get("DANGJIAN_CACHE_PREFIX", "dangjian") + ":pages",
+            "OPTIONS": REDIS_CACHE_OPTIONS,
+        },
     }
     DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
     INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
     RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 600}}
     TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "pages": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "pages",
+            "OPTIONS": {"MAX_ENTRIES": 2000},
+        },
+    }
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
+# How often a process rereads the page cache's generation token (dangjian.publicity.pagecache). Tests reread it on
+# every request: a test's database is rolled back under the process's memory of the token.
+DANGJIAN_PAGE_CACHE_CHECK_SECONDS = 0.0 if ENV == "test" else 1.0
 
 # --- auth -----------------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "core.User"

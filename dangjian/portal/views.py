@@ -7,7 +7,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
+from django.views.i18n import set_language as django_set_language
 
 from dangjian.core.models import Channel, Notification, NotificationState
 from dangjian.core.permissions import scope_for
@@ -34,6 +36,10 @@ def _safe_back(request: HttpRequest) -> str:
     return target if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}) else "/"
 
 
+# The header's two switches carry no CSRF token, so that a public page holds nothing personal and can be cached
+# whole (dangjian.publicity.pagecache): each only sets a display preference of the browser that sends it, which
+# a forged request could flip but not use to read or change anything else.
+@csrf_exempt
 @require_POST
 def toggle_care(request: HttpRequest) -> HttpResponse:
     """Switch 关怀版 (large text, high contrast) on or off; a cookie, so it works without an account or JS."""
@@ -43,6 +49,10 @@ def toggle_care(request: HttpRequest) -> HttpResponse:
     else:
         response.set_cookie(CARE_COOKIE, "1", max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
     return response
+
+
+#: Django's language switch (POST, checks the language and the `next` address), without the CSRF token (above).
+set_language = csrf_exempt(django_set_language)
 
 
 def workbench(request: HttpRequest) -> HttpResponse:

@@ -24,6 +24,7 @@ from wagtail.models import (
 
 from dangjian.core import audit
 from dangjian.core.models import Role, RoleKind, User
+from dangjian.publicity import pagecache
 
 EDITORS = "publicity editors"
 REVIEWERS = "publicity reviewers"
@@ -116,6 +117,7 @@ def close_notices(*, today=None) -> int:
     if not due:
         return 0
     NoticePage.objects.filter(pk__in=[n.pk for n in due]).update(closed=True)
+    pagecache.bump()  # an update() sends no signal
     for notice in due:
         objections = supervision_letters(notice).count()
         audit.record(

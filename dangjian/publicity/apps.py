@@ -8,4 +8,6 @@ class PublicityConfig(AppConfig):
     verbose_name = _("Online Publicity Supermarket")
 
     def ready(self) -> None:
-        from dangjian.publicity import demo, search, stats  # noqa: F401  (registrations)
+        from dangjian.publicity import demo, pagecache, search, stats  # noqa: F401  (registrations)
+
+        pagecache.connect()

@@ -96,9 +96,11 @@ class PublicityDocument(AbstractDocument):
 
     classification = classification_field()
     unit = unit_field()
+    text = models.TextField(_("extracted text"), blank=True, editable=False)
 
     admin_form_fields = (*Document.admin_form_fields, "classification", "unit")
     unit_field: ClassVar[str] = "unit"
+    search_fields = [*AbstractDocument.search_fields, index.SearchField("text")]
 
     class Meta:
         verbose_name = _("document")
@@ -110,6 +112,37 @@ class PublicityDocument(AbstractDocument):
     def clean(self):
         super().clean()
         check_classification(self.classification, self.unit_id)
+
+    def save(self, *args, **kwargs):
+        if self.file and self._file_changed():
+            self.text = document_text(self.file)
+        super().save(*args, **kwargs)
+        # Searchable at once, as pages are when published (not when a worker runs Wagtail's queued index task).
+        index.insert_or_update_object(self)
+
+    def _file_changed(self) -> bool:
+        if self._state.adding:
+            return True
+        stored = PublicityDocument.objects.filter(pk=self.pk).values_list("file", flat=True).first()
+        return stored != self.file.name
+
+
+def document_text(file) -> str:
+    """The text of a PDF or DOCX for search, read as the education library reads its documents; "" for other
+    types and for a file that cannot be read (it is still a document to download, only not searchable inside)."""
+    from dangjian.education import files
+
+    try:
+        stream = file.file  # an upload is open already; a stored file is opened
+    except OSError:
+        return ""
+    try:
+        content_type = files.sniff(stream)
+        return files.extract_text(stream, content_type) if content_type in (files.PDF, files.DOCX) else ""
+    except (files.UnknownType, files.DamagedFile, OSError):
+        return ""
+    finally:
+        stream.seek(0)
 
 
 class OfflineRecord(models.Model):
@@ -210,11 +243,12 @@ class PublicityPage(Page):
 
         if not can_view(request.user, self):
             raise Http404
-        from dangjian.publicity import hits
+        from dangjian.publicity import hits, pagecache
 
         response = super().serve(request, *args, **kwargs)
         if request.method == "GET" and response.status_code == 200:
             hits.count(self.pk)
+            pagecache.mark(request, response, self)
         return response
 
     def get_context(self, request, *args, **kwargs):
@@ -519,3 +553,16 @@ class PageHit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.page_id} {self.day}: {self.count}"
+
+
+class PageCacheGeneration(models.Model):
+    """One row: the token in every key of the anonymous page cache, replaced on every change that can alter a
+    public page (dangjian.publicity.pagecache). In the database, so that every process and node sees a change."""
+
+    token = models.CharField(max_length=32)
+
+    class Meta:
+        verbose_name = _("page cache generation")
+
+    def __str__(self) -> str:
+        return self.token

@@ -21,6 +21,7 @@ from dangjian.publicity.models import (
     Classification,
     ColumnPage,
     NoticePage,
+    PageAttachment,
     PublicityDocument,
     PublicityPage,
 )
@@ -29,7 +30,7 @@ from dangjian.publicity.models import (
 RESERVED_SLUGS = frozenset(
     {
         "accounts", "supervision", "education", "publicity", "work", "data", "api", "i18n", "jsi18n", "admin",
-        "cms", "documents", "search", "m", "care", "static", "media", "sitemap.xml", "robots.txt",
+        "cms", "documents", "search", "m", "care", "language", "static", "media", "sitemap.xml", "robots.txt",
     }
 )  # fmt: skip
 
@@ -123,6 +124,13 @@ def visible_documents(user) -> QuerySet:
     return PublicityDocument.objects.filter(
         Q(classification=Classification.PUBLIC) | (Q(classification=Classification.INTERNAL) & unit_q(user))
     )
+
+
+def visible_attached_documents(user) -> QuerySet:
+    """Documents the user may see that are attached to a page they may see: what search finds inside (a document
+    of a draft or an internal page stays out of the results even when the document itself is public)."""
+    attached = PageAttachment.objects.filter(page__in=visible_pages(user)).values("document_id")
+    return visible_documents(user).filter(pk__in=attached)
 
 
 def column_items(

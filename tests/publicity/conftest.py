@@ -36,3 +36,18 @@ def site(tree):
 @pytest.fixture
 def article(site):
     return add_page(site["news"], title="会昌县召开基层党建工作推进会", classification=Classification.PUBLIC)
+
+
+@pytest.fixture(autouse=True)
+def _empty_page_cache():
+    """Each test starts with an empty anonymous page cache and rereads the generation (another test's rolled-back
+    pages must not be answered from it)."""
+    from django.core.cache import caches
+
+    from dangjian.publicity import pagecache
+
+    caches[pagecache.CACHE_ALIAS].clear()
+    pagecache.forget()
+    yield
+    caches[pagecache.CACHE_ALIAS].clear()
+    pagecache.forget()

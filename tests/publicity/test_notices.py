@@ -13,7 +13,7 @@ from django.utils import timezone
 from dangjian.core import calendar
 from dangjian.core.models import AuditRecord
 from dangjian.publicity import actions
-from dangjian.publicity.models import NoticeKind, NoticePage
+from dangjian.publicity.models import Classification, NoticeKind, NoticePage
 from dangjian.supervision.models import Channel, Letter
 from tests.publicity.conftest import add_page
 
@@ -126,3 +126,28 @@ def test_the_notices_list_filters_by_kind_and_shows_open_and_closed(notices, cli
     make_notice(notices, kind=NoticeKind.PERFORMANCE, title="政绩概要公示乙", workdays=7)
     html = client.get("/publicity/notices/", {"kind": NoticeKind.PERFORMANCE}).content.decode()
     assert "政绩概要公示乙" in html and "任前公示甲" not in html
+
+
+def test_the_figures_count_published_public_notices_per_kind_and_year(notices, site):
+    from dangjian.stats import registry
+
+    make_notice(notices, kind=NoticeKind.COMMENDATION, title="表彰甲")
+    make_notice(notices, kind=NoticeKind.COMMENDATION, title="表彰乙")
+    make_notice(notices, kind=NoticeKind.PERFORMANCE, title="政绩概要", workdays=7)
+    make_notice(notices, kind=NoticeKind.COMMENDATION, title="去年的表彰", start=date(2025, 6, 2))
+    make_notice(notices, kind=NoticeKind.COMMENDATION, title="草稿", publish=False)
+    make_notice(
+        notices,
+        kind=NoticeKind.COMMENDATION,
+        title="内部",
+        classification=Classification.INTERNAL,
+        unit=site["tree"]["t1"],
+    )
+    this_year = timezone.localdate().year
+    period = registry.Period(date(2025, 1, 1), date(this_year, 12, 31), "month")
+    figures = registry.get("publicity.notices_per_kind").compute(period, None)
+    assert figures.labels == [str(y) for y in range(2025, this_year + 1)]
+    commendations = figures.values[NoticeKind.COMMENDATION.label]
+    assert commendations[0] == 1 and commendations[-1] == 2  # neither the draft nor the internal notice
+    assert figures.values[NoticeKind.PERFORMANCE.label][-1] == 1
+    assert figures.values[NoticeKind.PRE_APPOINTMENT.label] == [0] * len(figures.labels)

@@ -1,0 +1,170 @@
+"""The anonymous page cache: whole public pages for visitors without a session, gone the moment anything changes."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from freezegun import freeze_time
+
+from dangjian.publicity import hits, pagecache
+from dangjian.publicity.models import Classification, NoticeKind, NoticePage
+from dangjian.supervision.models import Channel
+from tests.publicity.conftest import add_page
+
+HIT, MISS = "hit", "miss"
+
+
+@pytest.fixture(autouse=True)
+def _generation_read_as_in_production(settings):
+    # Tests reread the token on every request (settings); here it is kept as a web process keeps it, and long
+    # enough that a slow run does not reread it between two requests of one test and so count a query.
+    settings.DANGJIAN_PAGE_CACHE_CHECK_SECONDS = 60.0
+
+
+def cached(response) -> str | None:
+    return response.headers.get(pagecache.HEADER)
+
+
+def test_a_cached_page_is_answered_without_a_database_query(article, client, django_assert_num_queries):
+    first = client.get(article.url)
+    assert first.status_code == 200 and cached(first) == MISS
+    with django_assert_num_queries(0):
+        again = client.get(article.url)
+    assert cached(again) == HIT and again.content == first.content
+    assert again["Content-Type"] == first["Content-Type"] and "Content-Security-Policy" in again
+
+
+def test_a_published_change_shows_at_once(site, article, client):
+    client.get(article.url)
+    assert cached(client.get(article.url)) == HIT
+    column_html = client.get(site["news"].url).content.decode()
+    article.title = "会昌县召开基层党建工作推进会（更正）"
+    article.save_revision().publish()
+    response = client.get(article.url)
+    assert cached(response) == MISS and "（更正）" in response.content.decode()
+    newer = add_page(site["news"], title="筠门岭镇开展主题党日活动")
+    assert "筠门岭镇开展主题党日活动" not in column_html
+    assert "筠门岭镇开展主题党日活动" in client.get(site["news"].url).content.decode()
+    newer.unpublish()
+    assert client.get(newer.url).status_code == 404
+
+
+def test_moves_deletes_and_closing_notices_start_a_new_generation(site, article):
+    from dangjian.publicity import actions
+    from dangjian.publicity.models import ColumnPage
+
+    tokens = [pagecache.generation()]
+    other = add_page(site["home"], ColumnPage, title="干部工作", slug="gbgz")
+    article.move(other, pos="last-child")
+    tokens.append(pagecache.generation())
+    other.specific.get_children().first().delete()
+    tokens.append(pagecache.generation())
+    notice = add_page(other, NoticePage, title="表彰先进公示", kind=NoticeKind.COMMENDATION, period_workdays=3)
+    tokens.append(pagecache.generation())
+    NoticePage.objects.filter(pk=notice.pk).update(period_end=timezone.localdate() - timedelta(days=1))
+    actions.close_notices()
+    tokens.append(pagecache.generation())
+    assert len(set(tokens)) == len(tokens)
+
+
+def test_a_logged_in_user_never_gets_a_cached_page(article, client, make_user):
+    client.get(article.url)
+    assert cached(client.get(article.url)) == HIT
+    client.force_login(make_user("reader"))
+    for _ in range(2):
+        response = client.get(article.url)
+        assert response.status_code == 200 and cached(response) is None
+        assert "Log out" in response.content.decode() or "退出" in response.content.decode()
+    client.logout()
+    anonymous = client.get(article.url).content.decode()
+    assert "退出" not in anonymous and "Log out" not in anonymous
+
+
+def test_care_mode_language_and_query_each_have_their_own_entry(article, client):
+    standard = client.get(article.url)
+    care = client.get(article.url, headers={"cookie": "dangjian_care=1"})
+    english = client.get(article.url, headers={"accept-language": "en"})
+    printed = client.get(article.url, {"print": "1"})
+    assert [cached(r) for r in (standard, care, english, printed)] == [MISS] * 4
+    assert 'class="care' in care.content.decode() and 'class="care' not in standard.content.decode()
+    assert 'lang="en"' in english.content.decode() and 'lang="zh-Hans"' in standard.content.decode()
+    assert "print-view" in printed.content.decode()
+    client.cookies.load({"dangjian_care": "1"})
+    again = client.get(article.url)
+    assert cached(again) == HIT and again.content == care.content
+    del client.cookies["dangjian_care"]
+    again = client.get(article.url, headers={"accept-language": "en"})
+    assert cached(again) == HIT and again.content == english.content
+
+
+def test_hits_are_counted_for_pages_answered_from_the_cache(article, client):
+    for _ in range(3):
+        client.get(article.url)
+    assert hits.pending() == 3 and hits.flush() == 3
+
+
+def test_a_session_a_message_or_an_error_is_never_cached(article, client):
+    client.get(article.url)
+    assert cached(client.get(article.url, headers={"cookie": "sessionid=abc"})) is None
+    assert cached(client.get(article.url, headers={"cookie": "messages=abc"})) is None
+    assert cached(client.get(article.url, headers={"hx-request": "true"})) is None
+    for _ in range(2):
+        missing = client.get("/jcdj/no-such-page/")
+        assert missing.status_code == 404 and cached(missing) is None
+
+
+def test_the_header_forms_carry_no_csrf_token_and_still_work(article, client):
+    from django.test import Client
+
+    html = client.get(article.url).content.decode()
+    assert "csrfmiddlewaretoken" not in html
+    strict = Client(enforce_csrf_checks=True)
+    switched = strict.post("/care/", {"next": article.url})
+    assert switched.status_code == 302 and switched.cookies["dangjian_care"].value == "1"
+    english = strict.post("/language/", {"language": "en", "next": article.url})
+    assert english.status_code == 302 and english.cookies["django_language"].value == "en"
+    refused = strict.post("/language/", {"language": "xx", "next": "https://evil.example/"})
+    assert refused.status_code == 302 and refused["Location"] == "/"
+
+
+@pytest.fixture
+def open_notice(site):
+    Channel.objects.create(code="notice", name="公示异议", unit=site["tree"]["d1"], accepts_anonymous=True)
+    return add_page(
+        site["news"],
+        NoticePage,
+        title="表彰先进公示：优秀共产党员",
+        kind=NoticeKind.COMMENDATION,
+        period_start=timezone.localdate(),
+        period_workdays=3,
+    )
+
+
+def test_a_page_with_the_objection_form_is_not_cached(open_notice, client):
+    for _ in range(2):
+        response = client.get(open_notice.url)
+        assert "objection-form" in response.content.decode() and cached(response) is None
+
+
+def test_a_notice_past_its_end_is_not_served_from_the_cache(site, open_notice, client):
+    home = client.get("/publicity/")
+    assert cached(home) == MISS and "open-notices" in home.content.decode()
+    assert cached(client.get("/publicity/")) == HIT
+    after_the_end = timezone.make_aware(
+        timezone.datetime.combine(open_notice.period_end + timedelta(days=1), timezone.datetime.min.time())
+    )
+    with freeze_time(after_the_end + timedelta(minutes=1)):
+        home = client.get("/publicity/")
+        assert cached(home) == MISS and "open-notices" not in home.content.decode()
+        page = client.get(open_notice.url).content.decode()
+        assert "objection-form" not in page and "notice-state closed" in page
+
+
+def test_an_entry_lives_no_longer_than_the_next_expiry_of_a_page(site, article):
+    now = timezone.now()
+    assert pagecache._until(now) <= now + timedelta(seconds=pagecache.MAX_AGE)
+    soon = now + timedelta(minutes=5)
+    expiring = add_page(site["news"], title="限时公开", classification=Classification.PUBLIC, expire_at=soon)
+    assert expiring.live and pagecache._until(now) == soon

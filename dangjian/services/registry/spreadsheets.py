@@ -48,7 +48,10 @@ def _cell(value) -> str | date:
 
 
 def _cells(row) -> list:
-    cells = [_cell(c) for c in row[:MAX_COLUMNS]]
+    end = min(len(row), MAX_COLUMNS)
+    while end and row[end - 1] is None:  # openpyxl pads every row to MAX_COLUMNS
+        end -= 1
+    cells = [_cell(c) for c in row[:end]]
     while cells and cells[-1] == "":
         cells.pop()
     return cells

@@ -1,12 +1,13 @@
 """Hostile spreadsheets (issue 8), made in the test: a zip bomb dressed as .xlsx, a file that is no zip at all, a
 CSV in GBK behind a UTF-8 byte-order mark, formula cells, a sheet claiming the largest dimension Excel allows.
 Each gets a clear reason or is read as it really is, stores nothing it should not, never a 500, and stays within
-bounded time; exports turn every cell that would run as a formula into inert text."""
+bounded time and memory; exports turn every cell that would run as a formula into inert text."""
 
 import csv
 import io
 import re
 import time
+import tracemalloc
 import zipfile
 
 import pytest
@@ -100,9 +101,14 @@ def test_a_hostile_file_is_refused_with_a_clear_reason_in_bounded_time(branches,
     make, reason = REFUSED[name]
     content = make()
     started = time.monotonic()
-    with pytest.raises(importing.ImportFileError, match=reason):
-        importing.check(content, name, user=None)
-    assert time.monotonic() - started < 20
+    tracemalloc.start()
+    try:
+        with pytest.raises(importing.ImportFileError, match=reason):
+            importing.check(content, name, user=None)
+        _size, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert time.monotonic() - started < 30 and peak < 32 * 1024 * 1024
     assert not Person.objects.exists()
 
 

@@ -178,8 +178,8 @@ def world(tree, make_user, settings, tmp_path):
     w["reward"] = RewardPunishment.objects.create(person=w["person"], kind="reward", title=MARK, date=date(2020, 1, 1))
     w["position"] = Position.objects.create(person=w["person"], title=f"{MARK}支书", start=date(2021, 1, 1))
     w["transfer"] = Transfer.objects.create(
-        person=w["person"], number="T2-2026-001", from_branch=branch, to_organisation="赣州市某单位", issued_on=date(2026, 11, 1),
-        valid_until=date(2026, 12, 31), receipt_due=date(2026, 12, 31),
+        person=w["person"], number="T2-2026-001", from_branch=branch, to_organisation="赣州市某单位",
+        issued_on=date(2026, 11, 1), valid_until=date(2026, 12, 31), receipt_due=date(2026, 12, 31),
     )  # fmt: skip
     w["search"] = SavedSearch.objects.create(name=f"{MARK}：检索", unit=t2, owner=owner)
     w["job"] = ImportJob.objects.create(owner=owner, filename=f"{MARK}.csv", content=b"name\n", digest="0" * 64)

@@ -1,9 +1,11 @@
-"""A figure's numbers as CSV (UTF-8 with a byte-order mark, so Excel reads the Chinese) or as an .xlsx workbook."""
+"""A figure's numbers as CSV (UTF-8 with a byte-order mark, so Excel reads the Chinese), as an .xlsx workbook, or as
+open-data JSON (the figure's key, title, unit and period, its labels and one list of numbers per named series)."""
 
 from __future__ import annotations
 
 import csv
 import io
+import json
 
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
@@ -13,6 +15,7 @@ from dangjian.stats.registry import Figure, Period, Series
 FORMATS = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "json": "application/json",
 }
 # Excel guesses a legacy code page for a CSV without a BOM and shows Chinese as mojibake.
 BOM = "\ufeff"
@@ -70,3 +73,16 @@ def to_xlsx(figure: Figure, period: Period, series: Series) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def to_json(figure: Figure, period: Period, series: Series) -> bytes:
+    """Open data: the same numbers as the CSV, as data rather than text (no formula guard is needed in JSON)."""
+    document = {
+        "key": figure.key,
+        "title": str(figure.title),
+        "unit": str(figure.unit),
+        "period": {"start": period.start.isoformat(), "end": period.end.isoformat(), "granularity": period.granularity},
+        "labels": [str(label) for label in series.labels],
+        "series": {str(name): [number(v) for v in values] for name, values in series.values.items()},
+    }
+    return json.dumps(document, ensure_ascii=False).encode("utf-8")

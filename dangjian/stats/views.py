@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -59,6 +59,13 @@ def _page(request: HttpRequest, template: str, figures: list[registry.Figure], s
     return render(request, template, context)
 
 
+FAILED = _("This figure cannot be computed just now. The error has been logged; please try again later.")
+
+
+def _json_problem(errors: dict[str, list[str]], status: int) -> JsonResponse:
+    return JsonResponse({"errors": errors}, status=status, json_dumps_params={"ensure_ascii": False})
+
+
 def _export(request: HttpRequest, key: str, fmt: str, scope: Scope | None) -> HttpResponse:
     try:
         figure = registry.get(key)
@@ -69,10 +76,20 @@ def _export(request: HttpRequest, key: str, fmt: str, scope: Scope | None) -> Ht
     form = PeriodForm(request.GET)
     period = form.period
     if period is None:
+        if fmt == "json":
+            return _json_problem({k: [str(m) for m in v] for k, v in form.errors.items()}, 400)
         return render(request, "stats/problem.html", {"form": form, "figure": figure}, status=400)
     found = result(figure, period, scope)
     if found.series is None:
+        if fmt == "json":
+            return _json_problem({"__all__": [str(FAILED)]}, 503)
         return render(request, "stats/problem.html", {"figure": figure, "failed": True}, status=503)
+    if fmt == "json":
+        # Open data is read by programs as well as saved: served inline, readable from any origin (it is public).
+        response = HttpResponse(export.to_json(figure, period, found.series), content_type=export.FORMATS[fmt])
+        if scope is None:
+            response["Access-Control-Allow-Origin"] = "*"
+        return response
     body = export.to_csv(found.series) if fmt == "csv" else export.to_xlsx(figure, period, found.series)
     response = HttpResponse(body, content_type=export.FORMATS[fmt])
     response["Content-Disposition"] = f'attachment; filename="{export.filename(figure, period, fmt)}"'

@@ -59,6 +59,9 @@ BODY_MAX = 20_000
 DUPLICATE_WINDOW = timedelta(hours=24)
 #: An unsatisfied citizen may reopen (重办) once within this many days of the rating.
 REOPEN_DAYS = 15
+#: Manual redaction: the shortest phrase masked (the masking ignores shorter ones) and the most text kept.
+REDACTION_MIN = 2
+REDACTIONS_MAX = 5000
 _PHONE = re.compile(r"^\+?[0-9][0-9 \-]{5,18}[0-9]$")
 
 
@@ -728,9 +731,23 @@ def redact_letter(*, actor: User, letter: Letter, phrases: str) -> Letter:
     scope = scope_for(actor)
     if not (scope.covers(letter.channel.unit, OFFICE_KINDS) or scope.covers(letter.channel.unit, LEADER_KINDS)):
         raise PermissionDenied(_("Only the supervision office may do this."))
-    lines = [p.strip() for p in (phrases or "").splitlines() if p.strip()]
+    lines = [p.strip() for p in (phrases or "").replace("\x00", "").splitlines() if p.strip()]
+    if not lines:
+        raise ValidationError({"phrases": _("Give at least one phrase to mask, one a line.")})
+    short = [p for p in lines if len(p) < REDACTION_MIN]
+    if short:
+        # One character would mask it all over the text (every 的, every 村): refused rather than ignored.
+        raise ValidationError(
+            {"phrases": _("Each phrase needs at least %(n)d characters: %(short)s")
+             % {"n": REDACTION_MIN, "short": "、".join(short)}}
+        )  # fmt: skip
     before = letter.redactions
-    letter.redactions = "\n".join(dict.fromkeys([*before.splitlines(), *lines]))[:5000]
+    combined = "\n".join(dict.fromkeys([*before.splitlines(), *lines]))
+    if len(combined) > REDACTIONS_MAX:
+        raise ValidationError(
+            {"phrases": _("A letter can keep at most %(n)d characters of phrases to mask.") % {"n": REDACTIONS_MAX}}
+        )
+    letter.redactions = combined
     letter.save(update_fields=["redactions"])
     _reindex(letter)
     _event(letter, "redacted", actor=actor, count=len(lines))
@@ -857,7 +874,12 @@ def draft_bulletin(*, actor: User | None, month: date) -> Bulletin:
         scope = scope_for(actor)
         if not scope.has_kind(*OFFICE_KINDS, *LEADER_KINDS):
             raise PermissionDenied(_("Only the supervision office or a county leader may do this."))
-    first, _start, _end = _month_bounds(month)
+    first = month.replace(day=1)
+    this_month = timezone.localdate(timezone=calendar.SHANGHAI).replace(day=1)
+    if first > this_month:
+        raise ValidationError({"month": _("A bulletin can be drafted only for this month or an earlier one.")})
+    if first.year < 2000:
+        raise ValidationError({"month": _("Choose a month from 2000 on.")})
     title = _("Bulletin on units that missed deadlines, %(month)s") % {"month": first.strftime("%Y-%m")}
     entries = late_units(first)
     bulletin = Bulletin.objects.select_for_update().filter(month=first, published_at__isnull=True).first()

@@ -9,7 +9,7 @@ No login and no cookie (so no CSRF token): a citizen's app or a partner site (th
 account's back end) posts JSON. Every rule is `actions.submit_letter`'s, so the API gives the same translated
 messages as the web form. Every error is JSON with a message per field, `{"errors": {"field": ["…"]}}`; `__all__`
 holds what belongs to no field. 400 invalid input; 404 unknown receipt; 413 body too large; 429 too many requests
-from the address (the same limits as the web form: `throttle.LIMITS`).
+from the address (the same limits as the web form: `throttle.limit()`, `DANGJIAN_SUPERVISION_LIMITS`).
 """
 
 from __future__ import annotations

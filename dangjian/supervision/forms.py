@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from dangjian.core.models import Unit, UnitKind
 from dangjian.supervision import actions
 from dangjian.supervision.models import Category, DueKind, RatingValue
+
+
+def add_action_errors(form: forms.Form, exc: ValidationError) -> None:
+    """An action's refusal shown on the form: per field where the action named one, else for the whole form."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -117,3 +127,72 @@ class QuestionForm(forms.Form):
 class AnswerForm(forms.Form):
     guest = forms.CharField(label=_("Guest"), max_length=100)
     answer = forms.CharField(label=_("Answer"), max_length=5000, widget=forms.Textarea(attrs={"rows": 4}))
+
+
+class DescribedForm(forms.Form):
+    """A staff form whose invalid fields say so to assistive technology (aria-invalid, described by the message)."""
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        for name in self.errors:
+            if name not in self.fields:
+                continue
+            bound, widget = self[name], self.fields[name].widget
+            ids = [f"{bound.auto_id}_error"] + ([f"{bound.auto_id}_helptext"] if self.fields[name].help_text else [])
+            widget.attrs.update({"aria-invalid": "true", "aria-describedby": " ".join(ids)})
+
+
+class LocalDateTimeInput(forms.DateTimeInput):
+    """The browser's date-and-time picker; the value is read in the county's time (TIME_ZONE, Asia/Shanghai)."""
+
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%dT%H:%M")
+
+
+class InterviewForm(DescribedForm):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    topic = forms.CharField(label=_("Topic"), max_length=5000, widget=forms.Textarea(attrs={"rows": 4}))
+    guests = forms.CharField(label=_("Guests"), max_length=300, help_text=_("Names and posts, e.g. 县发改委主任 张三."))
+    unit = forms.ModelChoiceField(label=_("Organising unit"), queryset=Unit.objects.none())
+    starts_at = forms.DateTimeField(
+        label=_("Starts at"), widget=LocalDateTimeInput(), input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
+    )
+    ends_at = forms.DateTimeField(
+        label=_("Ends at"), widget=LocalDateTimeInput(), input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
+    )
+
+    def __init__(self, *args, units=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only the units the user's office role covers: a unit outside them is "not one of the available choices".
+        self.fields["unit"].queryset = units if units is not None else Unit.objects.none()
+
+    def clean(self) -> dict:
+        from dangjian.supervision.interviews import times_problems
+
+        data = super().clean()
+        starts_at, ends_at = data.get("starts_at"), data.get("ends_at")
+        if starts_at and ends_at:
+            for name, message in times_problems(starts_at, ends_at).items():
+                self.add_error(name, message)
+        return data
+
+
+class BulletinDraftForm(DescribedForm):
+    month = forms.DateField(
+        label=_("Month"),
+        input_formats=["%Y-%m"],
+        widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
+        help_text=_("The month whose missed deadlines the bulletin lists (YYYY-MM)."),
+        error_messages={"invalid": _("Enter a month as YYYY-MM, e.g. 2025-03.")},
+    )
+
+
+class RedactForm(DescribedForm):
+    phrases = forms.CharField(
+        label=_("Phrases to mask"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("One a line: each is replaced by ＊＊＊ wherever it appears in the public view."),
+    )

@@ -494,6 +494,7 @@ class InterviewState(models.TextChoices):
     SCHEDULED = "scheduled", _("Scheduled")
     LIVE = "live", _("Live")
     ARCHIVED = "archived", _("Archived")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 class Interview(models.Model):
@@ -526,6 +527,15 @@ class Interview(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("supervision:interview", args=[self.pk])
+
+    @property
+    def is_open(self) -> bool:
+        """Questions are taken and answers posted (scheduled or live; not archived or cancelled)."""
+        return self.state in (InterviewState.SCHEDULED, InterviewState.LIVE)
+
+    def can_edit(self, now=None) -> bool:
+        """The office may still change the session: scheduled and not yet started."""
+        return self.state == InterviewState.SCHEDULED and (now or timezone.now()) < self.starts_at
 
 
 class QuestionState(models.TextChoices):

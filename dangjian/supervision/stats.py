@@ -6,13 +6,14 @@ viewer's scope limits them to the letters held by their units.
 
 from __future__ import annotations
 
-from django.db.models import Count, F, Q
+from django.db.models import Count, DateTimeField, F, Q
+from django.db.models.functions import Trunc
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dangjian.core.permissions import Scope
-from dangjian.stats.registry import Period, Series, register
-from dangjian.supervision.models import Interview, Letter, Question, QuestionState, RatingValue
+from dangjian.stats.registry import SHANGHAI, Period, Series, register
+from dangjian.supervision.models import Interview, InterviewState, Letter, Question, QuestionState, RatingValue
 
 
 def _letters(period: Period, scope: Scope | None):
@@ -22,23 +23,30 @@ def _letters(period: Period, scope: Scope | None):
 
 def _counts(now=None) -> dict:
     now = now or timezone.now()
-    late = (
-        Q(first_response_at__gt=F("first_response_due"))
-        | Q(first_response_at__isnull=True, first_response_due__lt=now)
-        | Q(answered_at__gt=F("result_due"))
-        | Q(answered_at__isnull=True, result_due__lt=now, closed_at__isnull=True)
+    # Late: answered after the (possibly extended) due date, or not answered and the due date has passed.
+    first_late = Q(first_response_at__gt=F("first_response_due")) | Q(
+        first_response_at__isnull=True, first_response_due__lt=now
+    )
+    result_late = Q(answered_at__gt=F("result_due")) | Q(
+        answered_at__isnull=True, result_due__lt=now, closed_at__isnull=True
     )
     return {
         "received": Count("pk", distinct=True),
         "first_on_time": Count("pk", filter=Q(first_response_at__lte=F("first_response_due")), distinct=True),
         "result_on_time": Count("pk", filter=Q(answered_at__lte=F("result_due")), distinct=True),
-        "late": Count("pk", filter=late, distinct=True),
+        "late": Count("pk", filter=first_late | result_late, distinct=True),
+        "first_late": Count("pk", filter=first_late, distinct=True),
+        "result_late": Count("pk", filter=result_late, distinct=True),
         "reopened": Count("pk", filter=Q(reopened_count__gt=0), distinct=True),
         "rated": Count("ratings", distinct=True),
         "satisfied": Count(
             "ratings", filter=Q(ratings__value__in=(RatingValue.SATISFIED, RatingValue.BASICALLY)), distinct=True
         ),
     }
+
+
+def _satisfaction(row: dict) -> float:
+    return round(100 * row["satisfied"] / row["rated"], 1) if row["rated"] else 0
 
 
 def _series(rows: list[dict], label_key: str) -> Series:
@@ -50,9 +58,7 @@ def _series(rows: list[dict], label_key: str) -> Series:
             str(_("Result on time")): [r["result_on_time"] for r in rows],
             str(_("Late")): [r["late"] for r in rows],
             str(_("Reopened")): [r["reopened"] for r in rows],
-            str(_("Satisfaction (%)")): [
-                round(100 * r["satisfied"] / r["rated"], 1) if r["rated"] else 0 for r in rows
-            ],
+            str(_("Satisfaction (%)")): [_satisfaction(r) for r in rows],
         },
     )
 
@@ -95,6 +101,71 @@ def letters_per_unit(period: Period, scope: Scope | None) -> Series:
     return _series(rows, "unit__name")
 
 
+def monthly_rows(period: Period, scope: Scope | None, by: str) -> list[dict]:
+    """The letters received in each bucket of the period (a month, or the period's day or year) per unit or
+    channel (`by`), counted in one grouped query: received, first follow-up and result on time and late,
+    satisfaction. Only the (group, bucket) pairs that received letters have a row."""
+    fields = {"unit": ("unit__code", "unit__name"), "channel": ("channel__position", "channel__name")}[by]
+    bucket = Trunc("received_at", period.granularity, output_field=DateTimeField(), tzinfo=SHANGHAI)
+    rows = (
+        _letters(period, scope)
+        .order_by()
+        .annotate(bucket=bucket)
+        .values(*fields, "bucket")
+        .annotate(**_counts())
+        .order_by(*fields, "bucket")
+    )
+    return [
+        {
+            **row,
+            "name": row[fields[1]],
+            "period": period.label(timezone.localtime(row["bucket"], SHANGHAI).date()),
+            "satisfaction": _satisfaction(row),
+        }
+        for row in rows
+    ]
+
+
+def _monthly_series(rows: list[dict]) -> Series:
+    return Series(
+        labels=[f"{r['name']} {r['period']}" for r in rows],
+        values={
+            str(_("Received")): [r["received"] for r in rows],
+            str(_("First follow-up on time")): [r["first_on_time"] for r in rows],
+            str(_("Result on time")): [r["result_on_time"] for r in rows],
+            str(_("Late first follow-ups")): [r["first_late"] for r in rows],
+            str(_("Late results")): [r["result_late"] for r in rows],
+            str(_("Satisfaction (%)")): [r["satisfaction"] for r in rows],
+        },
+    )
+
+
+@register(
+    key="supervision.letters_per_unit_month",
+    title=_("Letters per unit and month"),
+    supermarket="supervision",
+    public=False,
+    chart="table",
+    unit=_("letters"),
+)
+def letters_per_unit_month(period: Period, scope: Scope | None) -> Series:
+    """The unit × month table of the workbench: a row per unit and month in which the unit holds letters."""
+    return _monthly_series(monthly_rows(period, scope, "unit"))
+
+
+@register(
+    key="supervision.letters_per_channel_month",
+    title=_("Letters per channel and month"),
+    supermarket="supervision",
+    public=True,
+    chart="table",
+    unit=_("letters"),
+)
+def letters_per_channel_month(period: Period, scope: Scope | None) -> Series:
+    """The public figures per channel and month (counts only: no title, text or name of anyone)."""
+    return _monthly_series(monthly_rows(period, scope, "channel"))
+
+
 @register(
     key="supervision.letters_received",
     title=_("Letters received"),
@@ -121,7 +192,10 @@ def letters_received(period: Period, scope: Scope | None) -> Series:
     unit=_("sessions"),
 )
 def interview_figures(period: Period, scope: Scope | None) -> Series:
-    sessions = Interview.objects.filter(starts_at__gte=period.starts_at(), starts_at__lt=period.ends_before())
+    # A cancelled session never took place.
+    sessions = Interview.objects.filter(starts_at__gte=period.starts_at(), starts_at__lt=period.ends_before()).exclude(
+        state=InterviewState.CANCELLED
+    )
     if scope is not None:
         sessions = scope.filter(sessions, "unit")
     questions = Question.objects.filter(interview__in=sessions)

@@ -11,11 +11,31 @@ import hmac
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import ImproperlyConfigured
 
 from dangjian.core.http import client_address
 
-#: (requests, seconds) per action and address.
+#: The defaults: (requests, seconds) per action and address. `DANGJIAN_SUPERVISION_LIMITS` overrides any of them,
+#: e.g. {"write": (100_000, 3600)} for a benchmark whose clients all come from 127.0.0.1.
 LIMITS = {"write": (10, 3600), "lookup": (30, 600)}
+
+
+def limit(action: str) -> tuple[int, int]:
+    """The (requests, seconds) of an action, the setting's over the default; read on each call, so a change of
+    the setting (a test's, a benchmark's) applies at once."""
+    configured = getattr(settings, "DANGJIAN_SUPERVISION_LIMITS", None) or {}
+    if not isinstance(configured, dict) or set(configured) - set(LIMITS):
+        raise ImproperlyConfigured(f"DANGJIAN_SUPERVISION_LIMITS takes a dict with the keys {sorted(LIMITS)}")
+    value = configured.get(action, LIMITS[action])
+    try:
+        count, seconds = (int(v) for v in value)
+    except (TypeError, ValueError):
+        raise ImproperlyConfigured(
+            f"DANGJIAN_SUPERVISION_LIMITS[{action!r}] must be (requests, seconds), not {value!r}"
+        ) from None
+    if count < 1 or seconds < 1:
+        raise ImproperlyConfigured(f"DANGJIAN_SUPERVISION_LIMITS[{action!r}] must be positive, not {value!r}")
+    return count, seconds
 
 
 def _key(request, action: str) -> str:
@@ -26,7 +46,7 @@ def _key(request, action: str) -> str:
 
 def allow(request, action: str) -> bool:
     """Count one more request; False once the address has used up its allowance for the window."""
-    limit, window = LIMITS[action]
+    allowed, window = limit(action)
     key = _key(request, action)
     if cache.add(key, 1, window):
         return True
@@ -37,4 +57,4 @@ def allow(request, action: str) -> bool:
         return True
     # None: the cache is away (Redis down; the backend logged it). A citizen's letter goes through; the limit resumes
     # when the cache is back.
-    return count is None or count <= limit
+    return count is None or count <= allowed

@@ -21,14 +21,6 @@ def _page(request: HttpRequest, qs):
     return Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
-def _add_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
-
-
 @require_safe
 def index(request: HttpRequest) -> HttpResponse:
     return render(
@@ -91,7 +83,7 @@ def write(request: HttpRequest, code: str) -> HttpResponse:
                     attachments=uploads,
                 )
             except ValidationError as exc:
-                _add_errors(form, exc)
+                forms.add_action_errors(form, exc)
             else:
                 # The receipt is shown once, in this answer to the POST; it is never put in a URL.
                 return render(request, "supervision/receipt.html", {"submitted": submitted, "channel": ch})
@@ -146,7 +138,7 @@ def _citizen_act(request: HttpRequest, form_class, act) -> HttpResponse:
     try:
         act(form.cleaned_data)
     except ValidationError as exc:
-        _add_errors(form, exc)
+        forms.add_action_errors(form, exc)
         return _status_page(request, form.cleaned_data["receipt"], form=form, status=400)
     return _status_page(request, form.cleaned_data["receipt"])
 
@@ -195,7 +187,7 @@ def interview(request: HttpRequest, pk: int) -> HttpResponse:
                     interview=session, body=form.cleaned_data["body"], asker=form.cleaned_data["asker"]
                 )
             except ValidationError as exc:
-                _add_errors(form, exc)
+                forms.add_action_errors(form, exc)
             else:
                 asked, form = True, forms.QuestionForm()
     context = {"interview": session, "questions": interviews.transcript(session), "form": form, "asked": asked}

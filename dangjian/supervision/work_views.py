@@ -5,16 +5,20 @@ Every read goes through queries (scoped by the permission layer); every change t
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import content_disposition_header, urlencode
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from dangjian.core import calendar
 from dangjian.core.permissions import scope_for
 from dangjian.services.securemail import session as key_session
 from dangjian.supervision import actions, forms, interviews, queries, sealing
@@ -87,6 +91,9 @@ def letter(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "letter": found,
         "is_office": scope.covers(found.channel.unit, OFFICE_KINDS),
+        "can_redact": not found.channel.is_confidential
+        and (scope.covers(found.channel.unit, OFFICE_KINDS) or scope.covers(found.channel.unit, LEADER_KINDS)),
+        "redact_form": forms.RedactForm(),
         "is_responder": found.status != Status.RECEIVED
         and any(scope.covers(u, RESPONDER_KINDS) for u in [found.unit, *found.co_units.all()]),
         "is_lead": found.status != Status.RECEIVED and scope.covers(found.unit, RESPONDER_KINDS),
@@ -190,6 +197,17 @@ def extension(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
+def redact(request: HttpRequest, pk: int) -> HttpResponse:
+    return _act(
+        request,
+        pk,
+        forms.RedactForm,
+        lambda letter, d: actions.redact_letter(actor=request.user, letter=letter, phrases=d["phrases"]),
+        _("The phrases are masked in the public view."),
+    )
+
+
+@require_POST
 def sign_off(request: HttpRequest, pk: int) -> HttpResponse:
     found = _letter(request, pk)
     pending = get_object_or_404(Result, letter=found, signed_off_at__isnull=True)
@@ -260,8 +278,7 @@ def decide_extension(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("supervision_work:extensions")
 
 
-@require_safe
-def bulletins(request: HttpRequest) -> HttpResponse:
+def _bulletins_page(request: HttpRequest, form: forms.BulletinDraftForm, status: int = 200) -> HttpResponse:
     scope = scope_for(request.user)
     if not scope.has_kind(*OFFICE_KINDS, *LEADER_KINDS):
         raise PermissionDenied
@@ -269,8 +286,32 @@ def bulletins(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "supervision/work/bulletins.html",
-        {"page": page, "can_publish": scope.has_kind(*LEADER_KINDS)},
+        {"page": page, "can_publish": scope.has_kind(*LEADER_KINDS), "form": form},
+        status=status,
     )
+
+
+@require_safe
+def bulletins(request: HttpRequest) -> HttpResponse:
+    last_month = (timezone.localdate(timezone=calendar.SHANGHAI).replace(day=1) - timedelta(days=1)).replace(day=1)
+    return _bulletins_page(request, forms.BulletinDraftForm(initial={"month": last_month}))
+
+
+@require_POST
+def draft_bulletin(request: HttpRequest) -> HttpResponse:
+    """Draft (or redraw) the bulletin of a chosen month on demand."""
+    form = forms.BulletinDraftForm(request.POST)
+    if form.is_valid():
+        try:
+            bulletin = actions.draft_bulletin(actor=request.user, month=form.cleaned_data["month"])
+        except ValidationError as exc:
+            forms.add_action_errors(form, exc)
+        except PermissionDenied as exc:
+            form.add_error(None, str(exc) or _("You may not do this."))
+        else:
+            messages.success(request, _("The draft “%(title)s” is ready for review.") % {"title": bulletin.title})
+            return redirect("supervision_work:bulletins")
+    return _bulletins_page(request, form, status=400)
 
 
 @require_POST
@@ -287,6 +328,44 @@ def publish_bulletin(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _moderated(request: HttpRequest):
     return Interview.objects.for_user(request.user, kinds=OFFICE_KINDS)
+
+
+def _require_office_role(request: HttpRequest) -> None:
+    if not scope_for(request.user).has_kind(*OFFICE_KINDS):
+        raise PermissionDenied
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def interview_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    """Schedule a session, or change one before it starts."""
+    _require_office_role(request)
+    session = get_object_or_404(_moderated(request), pk=pk) if pk is not None else None
+    if session is not None and not session.can_edit():
+        messages.error(request, _("Only a scheduled interview that has not started yet can be changed."))
+        return redirect("supervision_work:interview", pk=session.pk)
+    units = interviews.organiser_units(request.user)
+    initial = {} if session is None else {
+        "title": session.title, "topic": session.topic, "guests": session.guests, "unit": session.unit_id,
+        "starts_at": session.starts_at, "ends_at": session.ends_at,
+    }  # fmt: skip
+    form = forms.InterviewForm(request.POST or None, initial=initial, units=units)
+    if request.method == "POST" and form.is_valid():
+        try:
+            if session is None:
+                session = interviews.schedule_interview(actor=request.user, **form.cleaned_data)
+                messages.success(request, _("The interview was scheduled."))
+            else:
+                interviews.update_interview(actor=request.user, interview=session, **form.cleaned_data)
+                messages.success(request, _("The interview was changed."))
+        except (ValidationError, PermissionDenied) as exc:
+            if isinstance(exc, PermissionDenied):
+                form.add_error(None, str(exc) or _("You may not do this."))
+            else:
+                forms.add_action_errors(form, exc)
+        else:
+            return redirect("supervision_work:interview", pk=session.pk)
+    status = 400 if form.errors else 200
+    return render(request, "supervision/work/interview_form.html", {"form": form, "interview": session}, status=status)
 
 
 @require_safe
@@ -351,3 +430,12 @@ def answer(request: HttpRequest, pk: int, question: int) -> HttpResponse:
 @require_POST
 def archive(request: HttpRequest, pk: int) -> HttpResponse:
     return _interview_act(request, pk, lambda s: interviews.archive_interview(actor=request.user, interview=s))
+
+
+@require_POST
+def cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    def act(session):
+        interviews.cancel_interview(actor=request.user, interview=session)
+        messages.success(request, _("The interview was cancelled."))
+
+    return _interview_act(request, pk, act)

@@ -1,0 +1,47 @@
+"""The rate limits of the public forms come from DANGJIAN_SUPERVISION_LIMITS over the defaults, so a benchmark
+whose clients all share one address can raise them; a malformed setting is refused loudly, never ignored."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.cache import cache
+from django.core.exceptions import ImproperlyConfigured
+from django.test import RequestFactory
+
+from dangjian.supervision import throttle
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def test_the_defaults_hold_without_the_setting(settings):
+    settings.DANGJIAN_SUPERVISION_LIMITS = None
+    assert throttle.limit("write") == (10, 3600) and throttle.limit("lookup") == (30, 600)
+
+
+def test_the_setting_raises_one_limit_and_keeps_the_other(settings):
+    settings.DANGJIAN_SUPERVISION_LIMITS = {"write": (1000, 60)}
+    assert throttle.limit("write") == (1000, 60) and throttle.limit("lookup") == (30, 600)
+    request = RequestFactory().post("/")
+    assert all(throttle.allow(request, "write") for _ in range(1000))
+    assert not throttle.allow(request, "write")
+
+
+def test_a_lowered_limit_applies_at_once(settings):
+    request = RequestFactory().post("/")
+    settings.DANGJIAN_SUPERVISION_LIMITS = {"lookup": [2, 600]}
+    assert throttle.allow(request, "lookup") and throttle.allow(request, "lookup")
+    assert not throttle.allow(request, "lookup")
+
+
+@pytest.mark.parametrize(
+    "value", [{"write": (0, 60)}, {"write": "many"}, {"write": (10,)}, {"writes": (10, 60)}, [("write", 1)]]
+)
+def test_a_malformed_setting_is_refused(settings, value):
+    settings.DANGJIAN_SUPERVISION_LIMITS = value
+    with pytest.raises(ImproperlyConfigured):
+        throttle.limit("write")

@@ -30,12 +30,14 @@ from dangjian.services.sms.models import Campaign, CampaignState, Message, Messa
 logger = logging.getLogger(__name__)
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 FINAL = (MessageState.DELIVERED, MessageState.FAILED, MessageState.EXPIRED)
+NOT_FINAL = (MessageState.QUEUED, MessageState.SUBMITTING, MessageState.SUBMITTED)
 # Added to the update that makes a row final: its body becomes its body_after_delivery when it has one (the rule
 # of the core outbox's notifications, kept by the message the notification became).
 FORGET_SECRET = {
     "body": Case(When(body_after_delivery="", then=F("body")), default=F("body_after_delivery")),
     "body_after_delivery": Value(""),
 }
+UPDATE_CHUNK = 500
 
 
 def in_quiet_hours(at: datetime) -> bool:
@@ -54,14 +56,14 @@ def due(gateway: str, now: datetime):
     return Message.objects.filter(Q(campaign__isnull=True) | sending, state=MessageState.QUEUED, gateway=gateway)
 
 
-def claim(gateway: str, size: int) -> list[Message]:
+def claim(gateway: str, size: int) -> list[Outgoing]:
     now = timezone.now()
     with transaction.atomic():
         qs = due(gateway, now).order_by("id")
         if connection.features.has_select_for_update_skip_locked:
             qs = qs.select_for_update(skip_locked=True, of=("self",))
-        rows = list(qs.only("id", "mobile", "body", "body_after_delivery")[:size])
-        Message.objects.filter(id__in=[m.id for m in rows], state=MessageState.QUEUED).update(
+        rows = [Outgoing(*row) for row in qs.values_list("id", "mobile", "body", "body_after_delivery")[:size]]
+        Message.objects.filter(id__in=[m.key for m in rows], state=MessageState.QUEUED).update(
             state=MessageState.SUBMITTING, claimed_at=now, attempts=F("attempts") + 1
         )
     return rows
@@ -72,22 +74,16 @@ def record(gateway: str, results: list[Result]) -> None:
     done, parts = [], []
     retry, failed = [], defaultdict(list)
     for r in results:
-        if r.ids:
-            parts += [Part(message_id=r.key, gateway=gateway, gateway_id=i, seq=n) for n, i in enumerate(r.ids, 1)]
+        parts += [(r.key, i, n) for n, i in enumerate(r.ids, 1)]
         if r.doubt:
             continue
         if r.error:
             (retry.append(r.key) if r.retry else failed[r.error[:100]].append(r.key))
         else:
-            done.append(Message(id=r.key, state=MessageState.SUBMITTED, gateway_id=r.ids[0], submitted_at=now))
+            done.append((r.key, r.ids[0]))
     with transaction.atomic():
-        Part.objects.bulk_create(parts, ignore_conflicts=True)
-        # A provider's push may have settled a row between the gateway's answer and now (matched as in doubt, by
-        # its number): a settled row keeps its receipt.
-        answered = Message.objects.filter(id__in=[m.id for m in done]).exclude(state__in=FINAL)
-        unsettled = set(answered.select_for_update().values_list("id", flat=True))
-        done = [m for m in done if m.id in unsettled]
-        Message.objects.bulk_update(done, ["state", "gateway_id", "submitted_at"], batch_size=500)
+        _add_parts(gateway, parts)
+        _mark_submitted(done, now)
         Message.objects.filter(id__in=retry, state=MessageState.SUBMITTING).update(
             state=MessageState.QUEUED, claimed_at=None
         )
@@ -95,6 +91,47 @@ def record(gateway: str, results: list[Result]) -> None:
             Message.objects.filter(id__in=keys).exclude(state__in=FINAL).update(
                 state=MessageState.FAILED, error=error, done_at=now, **FORGET_SECRET
             )
+
+
+# The sender's two writes per message, acknowledgement and receipt, as plain statements of many rows each: model
+# instances, bulk_create and bulk_update's CASE of one WHEN per row cost more than the sending itself.
+
+
+def _values(rows: int, width: int) -> str:
+    one = f"({', '.join(['%s'] * width)})"
+    return ", ".join([one] * rows)
+
+
+def _add_parts(gateway: str, parts: list[tuple[int, str, int]]) -> None:
+    """Part rows (message id, gateway id, seq) as submitted; one already recorded for its gateway id stays."""
+    table = connection.ops.quote_name(Part._meta.db_table)
+    with connection.cursor() as cursor:
+        for start in range(0, len(parts), UPDATE_CHUNK):
+            chunk = parts[start : start + UPDATE_CHUNK]
+            sql = (
+                f"INSERT INTO {table} (message_id, gateway, gateway_id, seq, state) VALUES {_values(len(chunk), 5)}"  # noqa: S608 (placeholders and the model's quoted table)
+                " ON CONFLICT DO NOTHING"
+            )
+            cursor.execute(sql, [x for m, i, n in chunk for x in (m, gateway, i, n, MessageState.SUBMITTED)])
+
+
+def _mark_submitted(done: list[tuple[int, str]], now: datetime, *, states=NOT_FINAL) -> None:
+    """Rows (id, gateway id) become submitted with their gateway ids, if still in one of `states`: one UPDATE …
+    FROM (VALUES …) per chunk (SQLite ≥ 3.33 and PostgreSQL both take it). The condition is checked by the UPDATE
+    itself: a row a provider's push settled between the gateway's answer and now (matched as in doubt, by its
+    number) keeps its receipt."""
+    table = connection.ops.quote_name(Message._meta.db_table)
+    among = ", ".join(["%s"] * len(states))
+    stamp = connection.ops.adapt_datetimefield_value(now)
+    with connection.cursor() as cursor:
+        for start in range(0, len(done), UPDATE_CHUNK):
+            chunk = done[start : start + UPDATE_CHUNK]
+            sql = (
+                f"UPDATE {table} SET state = %s, submitted_at = %s, gateway_id = v.column2"  # noqa: S608 (placeholders and the model's quoted table)
+                f" FROM (VALUES {_values(len(chunk), 2)}) AS v"
+                f" WHERE {table}.id = v.column1 AND {table}.state IN ({among})"
+            )
+            cursor.execute(sql, [MessageState.SUBMITTED, stamp, *(x for row in chunk for x in row), *states])
 
 
 def apply_receipts(gateway: str, receipts: list[Receipt]) -> int:
@@ -106,52 +143,71 @@ def apply_receipts(gateway: str, receipts: list[Receipt]) -> int:
     matched = 0
     with transaction.atomic():
         by_id = {r.gateway_id: r for r in receipts}
-        known = {p.gateway_id: p for p in Part.objects.filter(gateway=gateway, gateway_id__in=list(by_id))}
-        new_parts = []
-        for gid, r in by_id.items():
-            if gid in known:
-                continue
-            # A receipt for an id we never recorded: the answer to a submit_sm in doubt.
-            in_doubt = Message.objects.filter(gateway=gateway, state=MessageState.SUBMITTING, mobile=r.mobile)
-            doubt = in_doubt.order_by("claimed_at", "id").first() if r.mobile else None
-            if doubt is None:
-                logger.info("receipt %s for %s matches no message", gid, r.mobile or "?")
-                continue
-            part = Part(message=doubt, gateway=gateway, gateway_id=gid, seq=0)
-            new_parts.append(part)
-            known[gid] = part
-            Message.objects.filter(pk=doubt.pk, state=MessageState.SUBMITTING).update(
-                state=MessageState.SUBMITTED, gateway_id=gid, submitted_at=now
+        # gateway id → (message id, the part's state)
+        known = {
+            gid: (mid, state)
+            for gid, mid, state in Part.objects.filter(gateway=gateway, gateway_id__in=list(by_id)).values_list(
+                "gateway_id", "message_id", "state"
             )
-        Part.objects.bulk_create(new_parts, ignore_conflicts=True)
+        }
+        # A receipt for an id we never recorded: the answer to a submit_sm in doubt, matched to the oldest row in
+        # doubt of its number (each such row to one receipt). The rows in doubt are read once for all of them.
+        unknown = {gid: r for gid, r in by_id.items() if gid not in known}
+        if unknown:
+            doubts = defaultdict(list)
+            mobiles = {r.mobile for r in unknown.values() if r.mobile}
+            in_doubt = Message.objects.filter(gateway=gateway, state=MessageState.SUBMITTING, mobile__in=mobiles)
+            for mid, mobile in in_doubt.order_by("claimed_at", "id").values_list("id", "mobile"):
+                doubts[mobile].append(mid)
+            settled = []
+            for gid, r in unknown.items():
+                if not doubts[r.mobile]:
+                    logger.info("receipt %s for %s matches no message", gid, r.mobile or "?")
+                    continue
+                mid = doubts[r.mobile].pop(0)
+                known[gid] = (mid, MessageState.SUBMITTED)
+                settled.append((mid, gid))
+            _add_parts(gateway, [(mid, gid, 0) for mid, gid in settled])
+            _mark_submitted(settled, now, states=(MessageState.SUBMITTING,))
         fresh = defaultdict(list)
-        for gid, part in known.items():
-            if part.state == MessageState.SUBMITTED or part.pk is None:
-                fresh[part.message_id].append(by_id[gid])
+        for gid, (mid, state) in known.items():
+            if state == MessageState.SUBMITTED:
+                fresh[mid].append(by_id[gid])
         ids = [gid for rs in fresh.values() for gid in (r.gateway_id for r in rs)]
         for state in FINAL:
             these = [g for g in ids if by_id[g].state == state]
-            Part.objects.filter(gateway=gateway, gateway_id__in=these, state=MessageState.SUBMITTED).update(state=state)
-        messages = Message.objects.in_bulk(list(fresh))
-        changed = []
-        for mid, rs in fresh.items():
-            m = messages[mid]
+            if these:
+                Part.objects.filter(gateway=gateway, gateway_id__in=these, state=MessageState.SUBMITTED).update(
+                    state=state
+                )
+        # One UPDATE per combination of new values (a handful: most receipts say delivered), not one per message.
+        groups, secret = defaultdict(list), []
+        messages = Message.objects.filter(id__in=list(fresh)).values_list("id", "parts", "parts_done", "state")
+        for mid, parts, parts_done, state in messages:
+            rs = fresh[mid]
             matched += len(rs)
-            m.parts_done = m.parts if any(r.whole for r in rs) else min(m.parts, m.parts_done + len(rs))
+            parts_done = parts if any(r.whole for r in rs) else min(parts, parts_done + len(rs))
+            error = None
             bad = [r for r in rs if r.state != MessageState.DELIVERED]
-            if bad and m.state not in (MessageState.FAILED, MessageState.EXPIRED):
-                m.state, m.error = bad[0].state, bad[0].reason[:100]
-            if m.parts_done >= m.parts:
-                if m.state not in (MessageState.FAILED, MessageState.EXPIRED):
-                    m.state = MessageState.DELIVERED
-                m.done_at = now
-            elif m.state == MessageState.SUBMITTING:
-                m.state = MessageState.SUBMITTED
-            changed.append(m)
-        Message.objects.bulk_update(changed, ["parts_done", "state", "error", "done_at"], batch_size=500)
-        secret = [m.id for m in changed if m.state in FINAL and m.body_after_delivery]
+            if bad and state not in (MessageState.FAILED, MessageState.EXPIRED):
+                state, error = bad[0].state, bad[0].reason[:100]
+            finished = parts_done >= parts
+            if finished:
+                if state not in (MessageState.FAILED, MessageState.EXPIRED):
+                    state = MessageState.DELIVERED
+            elif state == MessageState.SUBMITTING:
+                state = MessageState.SUBMITTED
+            groups[(parts_done, state, error, finished)].append(mid)
+        for (parts_done, state, error, finished), mids in groups.items():
+            values = {"parts_done": parts_done, "state": state}
+            values |= {"error": error} if error is not None else {}
+            values |= {"done_at": now} if finished else {}
+            for start in range(0, len(mids), UPDATE_CHUNK):
+                Message.objects.filter(id__in=mids[start : start + UPDATE_CHUNK]).update(**values)
+            if state in FINAL:
+                secret += mids
         if secret:
-            Message.objects.filter(id__in=secret).update(**FORGET_SECRET)
+            Message.objects.filter(id__in=secret).exclude(body_after_delivery="").update(**FORGET_SECRET)
     return matched
 
 
@@ -205,33 +261,36 @@ def handle(gateway: Gateway, events: list[Receipt | InboundText]) -> None:
 
 
 def run(gateway: Gateway | None = None, *, forever: bool = False, linger: float = 2.0, stop=None) -> dict[str, int]:
-    """Send until nothing is due (or for ever, as `dangjian sms worker` does); returns counts."""
+    """Send until nothing is due and nothing is in doubt for `linger` seconds (or for ever, as `dangjian sms worker`
+    does); returns counts."""
     gateway = gateway or make_gateway()
     sent = 0
     idle_since = None
     started = time.monotonic()
-    # Bind first and take the receipts the SMSC kept for us: they settle rows a previous sender left in doubt.
-    handle(gateway, gateway.poll(0.5))
+    # Bind first, without waiting: the receipts the SMSC kept for us (they settle rows a previous sender left in
+    # doubt) are taken between batches as they come; the rows they settle stay `submitting`, never claimed again,
+    # until DANGJIAN_SMS_DOUBT_SECONDS have passed.
+    handle(gateway, gateway.poll(0))
     try:
         while stop is None or not stop.is_set():
             if time.monotonic() - started >= doubt_seconds():
                 recover(gateway.name)
-            batch = claim(gateway.name, gateway.batch_size)
+            batch = claim(gateway.name, batch_size(gateway))
             if batch:
                 idle_since = None
                 if gateway.rate:
                     wait = started + (sent + len(batch)) / gateway.rate - time.monotonic()
                     if wait > 0:
                         time.sleep(wait)
-                outgoing = [Outgoing(m.id, m.mobile, m.body, m.body_after_delivery) for m in batch]
-                record(gateway.name, gateway.submit(outgoing))
+                record(gateway.name, gateway.submit(batch))
                 sent += len(batch)
-            handle(gateway, gateway.poll(0 if batch else 0.2))
-            if batch:
+                handle(gateway, gateway.poll(0))
                 continue
+            idle_since = idle_since or time.monotonic()
+            lingered = time.monotonic() - idle_since
+            handle(gateway, gateway.poll(0.2 if forever else min(0.2, max(linger - lingered, 0))))
             expire(gateway.name)
             finish_campaigns()
-            idle_since = idle_since or time.monotonic()
             in_doubt = Message.objects.filter(gateway=gateway.name, state=MessageState.SUBMITTING).exists()
             if not forever and not in_doubt and time.monotonic() - idle_since >= linger:
                 break
@@ -240,3 +299,11 @@ def run(gateway: Gateway | None = None, *, forever: bool = False, linger: float 
     finally:
         gateway.close()
     return {"sent": sent}
+
+
+def batch_size(gateway: Gateway) -> int:
+    """The gateway's batch, at most one second's worth under a rate limit: the batches are spaced to the rate, so a
+    batch is the largest burst the SMSC sees."""
+    if gateway.rate:
+        return max(1, min(gateway.batch_size, int(gateway.rate)))
+    return gateway.batch_size

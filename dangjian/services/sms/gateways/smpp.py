@@ -44,6 +44,8 @@ CODING = {GSM7: 0, "ucs2": 8}
 # Appendix B: the stat field of a receipt; §5.2.28 message_state values.
 STAT = {"DELIVRD": "delivered", "EXPIRED": "expired"}
 FINAL_STATES = {2: "DELIVRD", 3: "EXPIRED", 4: "DELETED", 5: "UNDELIV", 7: "UNKNOWN", 8: "REJECTD"}
+# Linux's TCP_QUICKACK (see SmppGateway._read); other systems go without.
+QUICKACK = getattr(socket, "TCP_QUICKACK", None)
 RECEIPT_TEXT = re.compile(r"id:(?P<id>\S+).*?stat:(?P<stat>\w+)(?:.*?err:(?P<err>\w+))?", re.I | re.S)
 
 
@@ -239,6 +241,13 @@ class SmppGateway(Gateway):
             chunk = self.sock.recv(65536)
             if not chunk:
                 raise ConnectionError("SMSC closed the connection")
+            if QUICKACK is not None:
+                # Acknowledge at once what was read (Linux turns this off again by itself, so after every read).
+                # deliver_sm_resp waits until the receipts are stored, so a receipt often gets no answer to carry
+                # the TCP acknowledgement; with delayed ACKs on our side and Nagle's algorithm on the SMSC's, its
+                # next submit_sm_resp then waits for our delayed ACK: measured on loopback against node-smpp,
+                # 2,000 instead of 10,000 submit_sm a second.
+                self.sock.setsockopt(socket.IPPROTO_TCP, QUICKACK, 1)
             self._buf += chunk
 
     def _handle_unsolicited(self, command_id: int, seq: int, body: bytes) -> None:

@@ -4,10 +4,12 @@ Each app adds its router here. Session authentication (with CSRF on unsafe metho
 every endpoint filters through the same permission layer as the views and the admin.
 """
 
+from django.db import InterfaceError, OperationalError
 from ninja import NinjaAPI
 from ninja.security import django_auth
 
 from dangjian.core.api import router as core_router
+from dangjian.core.errors import error_response
 from dangjian.supervision.api import router as supervision_router
 
 
@@ -41,5 +43,14 @@ class DangjianAPI(NinjaAPI):
 
 
 api = DangjianAPI(title="Dangjian API", version="1", urls_namespace="api")
+
+
+@api.exception_handler(OperationalError)
+@api.exception_handler(InterfaceError)
+def database_unavailable(request, exc):
+    """The database away: 503 with Retry-After (with DEBUG on, Ninja would answer a bare 500 itself)."""
+    return error_response(request, away=True)
+
+
 api.add_router("/core/", core_router, auth=django_auth)
 api.add_router("/", supervision_router)  # public: each operation says auth=None

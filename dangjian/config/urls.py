@@ -11,6 +11,8 @@ from wagtail.documents import urls as wagtaildocs_urls
 from dangjian.api.main import api
 from dangjian.publicity import views as publicity_views
 
+handler500 = "dangjian.core.errors.server_error"
+
 urlpatterns = [
     path("work/stats/", include("dangjian.stats.work_urls")),
     path("work/education/", include("dangjian.education.work_urls")),

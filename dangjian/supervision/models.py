@@ -149,6 +149,9 @@ class Letter(index.Indexed, models.Model):
 
     unit_field: ClassVar[str] = "unit"
 
+    # The index holds published letters only, kept by `actions._reindex` in the transaction that publishes or
+    # withdraws: modelsearch's save handler would index every letter, unpublished and confidential ones too.
+    search_auto_update = False
     search_fields = [
         index.SearchField("public_title"),
         index.SearchField("public_body"),

@@ -15,6 +15,7 @@ from the address (the same limits as the web form: `throttle.limit()`, `DANGJIAN
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
 
 from django.core.exceptions import RequestDataTooBig, ValidationError
@@ -31,6 +32,7 @@ from dangjian.supervision.masking import mask
 from dangjian.supervision.models import Category, Letter, Source
 
 router = Router(tags=["supervision"])
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class LetterIn(Schema):
@@ -98,6 +100,10 @@ def _read(request: HttpRequest, schema: type[Schema]) -> Schema | JsonResponse:
         return _errors(400, {"__all__": [_("The body must be a JSON object.")]})
     if not isinstance(data, dict):
         return _errors(400, {"__all__": [_("The body must be a JSON object.")]})
+    # JSON's \u escapes can spell lone surrogates, which are not characters: no text field may hold them.
+    broken = sorted(str(k) for k, v in data.items() if isinstance(v, str) and _SURROGATE.search(v))
+    if broken:
+        return _errors(400, {k: [_("This field holds characters that are not valid text.")] for k in broken})
     try:
         return schema.model_validate(data)
     except SchemaError as exc:

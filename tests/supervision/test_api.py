@@ -25,7 +25,8 @@ def _fresh_limits():
 
 
 def post(client, url, data, **extra):
-    body = data if isinstance(data, bytes | str) else json.dumps(data, ensure_ascii=False)
+    # ASCII JSON: any string, lone surrogates too, travels as \u escapes, the way a hostile client can send it.
+    body = data if isinstance(data, bytes | str) else json.dumps(data)
     return client.post(url, body, content_type="application/json", **extra)
 
 
@@ -72,6 +73,13 @@ def test_errors_are_json_with_a_message_per_field_in_the_callers_language(client
 def test_malformed_bodies_get_a_field_message_and_store_nothing(client, channels, body, field):
     response = post(client, URL, body)
     assert response.status_code == 400 and field in response.json()["errors"]
+    assert not Letter.objects.exists()
+
+
+def test_lone_surrogates_in_json_escapes_are_a_field_error_not_a_500(client, channels):
+    response = post(client, URL, '{"channel": "voice", "title": "a\\ud800b", "body": "x", "anonymous": true}')
+    assert response.status_code == 400 and list(response.json()["errors"]) == ["title"]
+    assert post(client, LOOKUP, '{"receipt": "\\udfff"}').status_code == 400
     assert not Letter.objects.exists()
 
 

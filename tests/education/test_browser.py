@@ -13,6 +13,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from playwright.sync_api import expect
 
 from dangjian.core.models import RoleKind
 from dangjian.education import actions, samples
@@ -144,7 +145,7 @@ def test_member_takes_the_daily_quiz_with_an_error_summary_and_sees_the_answers(
     page.get_by_role("button", name="提交答案").click()
     summary = page.locator(".edu-error-summary")
     assert "请为第3题选择答案" in summary.inner_text()
-    assert page.evaluate("document.activeElement.classList.contains('edu-error-summary')")
+    expect(summary).to_be_focused()  # by the deferred script: waited for, not read at once
     assert_no_axe_violations(page, "the quiz with an error")
 
     page.get_by_role("button", name="关怀版（大字）").click()

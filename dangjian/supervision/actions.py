@@ -791,9 +791,10 @@ def sweep_deadlines(*, now: datetime | None = None) -> SweepResult:
         ("first", "first_response_at", "first_response_due", _("first follow-up")),
         ("result", "answered_at", "result_due", _("handling result")),
     ):
+        # No ordering: the partial index of the letters still to remind or to chase leads the plan.
         base = Letter.objects.filter(
             **{f"{done_field}__isnull": True}, status__in=OPEN_STATUSES
-        ).exclude(status=Status.RECEIVED).select_related("unit")  # fmt: skip
+        ).exclude(status=Status.RECEIVED).select_related("unit").order_by()  # fmt: skip
         soon = base.filter(**{f"{due_field}__gte": now, f"{due_field}__lte": horizon, f"{prefix}_reminded": False})
         for letter in soon.select_for_update(of=("self",)):
             due = timezone.localtime(getattr(letter, due_field), calendar.SHANGHAI)

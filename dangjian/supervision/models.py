@@ -171,6 +171,28 @@ class Letter(index.Indexed, models.Model):
                 fields=["first_response_due"], name="letter_first_due_open", condition=Q(first_response_at__isnull=True)
             ),
             models.Index(fields=["result_due"], name="letter_result_due_open", condition=Q(answered_at__isnull=True)),
+            # The morning sweep reads the letters still to remind or to chase: once flagged they leave these
+            # indexes, so the sweep stays proportional to the day's work, not to every letter ever late.
+            models.Index(
+                fields=["first_response_due"],
+                name="letter_first_to_remind",
+                condition=Q(first_response_at__isnull=True, first_reminded=False),
+            ),
+            models.Index(
+                fields=["first_response_due"],
+                name="letter_first_to_chase",
+                condition=Q(first_response_at__isnull=True, first_chased=False),
+            ),
+            models.Index(
+                fields=["result_due"],
+                name="letter_result_to_remind",
+                condition=Q(answered_at__isnull=True, result_reminded=False),
+            ),
+            models.Index(
+                fields=["result_due"],
+                name="letter_result_to_chase",
+                condition=Q(answered_at__isnull=True, result_chased=False),
+            ),
             models.Index(fields=["unit", "status", "-received_at"], name="letter_unit_queue"),
             models.Index(fields=["channel", "-published_at"], name="letter_channel_published"),
         ]

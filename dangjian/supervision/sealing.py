@@ -178,3 +178,11 @@ def attachment_bytes(attachment: Attachment, opened: Opened | None) -> bytes:
     if hashlib.sha256(plain).hexdigest() != expected:
         raise ValidationError(_("The attachment failed to open: it was altered."))
     return plain
+
+
+def record_reading(*, actor, letter: Letter, what: str) -> None:
+    """Who opened a confidential letter (or one of its files), and when: an access log in the audit chain, so the
+    office can show who read a report about whom."""
+    from dangjian.core import audit
+
+    audit.record(actor=actor, verb="letter.read_sealed", obj=letter, unit=letter.unit, after={"what": what})

@@ -66,15 +66,19 @@ def _letter(request: HttpRequest, pk: int):
     return found
 
 
-def _open_sealed(request: HttpRequest, letter) -> tuple[sealing.Opened | None, str]:
-    """A sealed letter opened with the officer's unlocked key, or None and why not ("locked", "no_key", "broken")."""
+def _open_sealed(request: HttpRequest, letter, what: str = "letter") -> tuple[sealing.Opened | None, str]:
+    """A sealed letter opened with the officer's unlocked key, or None and why not ("locked", "no_key", "broken").
+
+    Each opening is written to the audit chain (`letter.read_sealed`)."""
     if not letter.is_sealed:
         return None, ""
     unlocked = key_session.load(request)
     if unlocked is None:
         return None, "locked"
     try:
-        return sealing.open_letter(letter, unlocked), ""
+        opened = sealing.open_letter(letter, unlocked)
+        sealing.record_reading(actor=request.user, letter=letter, what=what)
+        return opened, ""
     except PermissionDenied:
         return None, "no_key"
     except ValidationError:
@@ -240,7 +244,7 @@ def attachment(request: HttpRequest, pk: int, attachment: int) -> HttpResponse:
     item = get_object_or_404(found.attachments, pk=attachment)
     opened = None
     if item.is_sealed:
-        opened, problem = _open_sealed(request, found)
+        opened, problem = _open_sealed(request, found, what=f"attachment:{item.pk}")
         if opened is None:
             if problem == "locked":
                 back = reverse("supervision_work:letter", args=[found.pk])

@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.urls import reverse
 
-from dangjian.core.models import Notification
+from dangjian.core.models import AuditRecord, Notification
 from dangjian.supervision import actions, attachments, sealing
 from dangjian.supervision.models import Attachment, Letter, LetterKey, Status
 from tests.supervision.conftest import mail_passphrase
@@ -166,6 +166,8 @@ def test_the_staff_page_asks_to_unlock_then_shows_the_letter_and_serves_the_file
     assert SECRET_BODY in page and NAME in page and "王某某收款凭证.pdf" in page
     response = client.get(download)
     assert response.status_code == 200 and response.content == PDF
+    readings = AuditRecord.objects.filter(verb="letter.read_sealed", object_id=str(letter.pk), actor=people["office"])
+    assert [r.after["what"] for r in readings.order_by("seq")] == ["letter", f"attachment:{stored.pk}"]
     assert response["Content-Type"] == "application/pdf" and response["X-Content-Type-Options"] == "nosniff"
     assert response["Content-Disposition"].startswith("attachment;")
 

@@ -92,3 +92,17 @@ def test_the_moderation_page_on_the_workbench(client, login, session, people):
     assert q.state == QuestionState.APPROVED and q.answer == "好的"
     c = login(people["responder"])
     assert c.get(reverse("supervision_work:interview", args=[session.pk])).status_code == 404
+
+
+def test_each_moderation_button_is_described_by_its_question(login, session, people):
+    """Two pending questions give four buttons named 通过 / 不通过: a screen reader must hear which question each one
+    is for (WCAG 2.1 SC 2.4.6 and 4.1.2), so each is described by its question's text."""
+    import re
+
+    first = interviews.ask_question(interview=session, body="村里的路什么时候修？")
+    second = interviews.ask_question(interview=session, body="低保怎么申请？")
+    html = login(people["office"]).get(reverse("supervision_work:interview", args=[session.pk])).content.decode()
+    described = re.findall(r'<button type="submit" name="approve" value="[01]" aria-describedby="([^"]+)"', html)
+    assert len(described) == 4
+    texts = {ident: re.search(rf'id="{ident}">([^<]+)<', html).group(1) for ident in set(described)}
+    assert sorted(texts.values()) == sorted([first.body, second.body])

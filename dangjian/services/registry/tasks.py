@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils.translation import gettext as _
 from django_tasks import task
 
@@ -67,11 +68,14 @@ def apply_import(pk: int) -> str:
         return job.state
     try:
         report = _check(job)
-        counts = importing.apply(report, actor=job.owner, only_valid=job.only_valid,
-                                 source=f"{job.filename} sha256:{job.digest}")  # fmt: skip
+        # The rows and the job's "done" commit together: a worker killed at any point leaves either both or neither,
+        # never imported rows under a job that still says "importing".
+        with transaction.atomic():
+            counts = importing.apply(report, actor=job.owner, only_valid=job.only_valid,
+                                     source=f"{job.filename} sha256:{job.digest}")  # fmt: skip
+            job.state, job.counts, job.done = ImportState.DONE, counts, report.total
+            job.problems = [[p.row, p.column, p.reason] for p in report.problems]
+            job.save(update_fields=["state", "counts", "done", "problems"])
     except Exception as exc:  # apply() stored nothing; the job ends with a reason
         return _fail(job, exc)
-    job.state, job.counts, job.done = ImportState.DONE, counts, report.total
-    job.problems = [[p.row, p.column, p.reason] for p in report.problems]
-    job.save(update_fields=["state", "counts", "done", "problems"])
     return job.state

@@ -216,3 +216,24 @@ def test_an_unexpected_error_while_checking_fails_the_job_instead_of_leaving_it_
     assert tasks.check_import.call(job.pk) == ImportState.FAILED
     job.refresh_from_db()
     assert job.error and "boom" not in job.error
+
+
+def test_the_rows_and_the_jobs_end_commit_together(make_user, branches, monkeypatch):
+    """A failure after the rows are written but before the job says "done" (the worker killed there, or the save
+    refused) leaves neither: no rows, and the job failed with its reason, never rows under a job still importing."""
+    owner = make_user("org", (RoleKind.ORG_ADMIN, branches["county"]))
+    content = workbooks.workbook([member(i) for i in range(3)], TAGGED)
+    job = ImportJob.objects.create(owner=owner, filename="a.xlsx", content=content, digest="x",
+                                   state=ImportState.IMPORTING)  # fmt: skip
+    real_save = ImportJob.save
+
+    def dies_when_marking_done(self, *args, **kwargs):
+        if self.state == ImportState.DONE:
+            raise RuntimeError("worker killed")
+        return real_save(self, *args, **kwargs)
+
+    monkeypatch.setattr(ImportJob, "save", dies_when_marking_done)
+    assert tasks.apply_import.call(job.pk) == ImportState.FAILED
+    assert not Person.objects.exists()
+    job.refresh_from_db()
+    assert job.state == ImportState.FAILED

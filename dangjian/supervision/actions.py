@@ -893,13 +893,17 @@ def draft_bulletin(*, actor: User | None, month: date) -> Bulletin:
     return bulletin
 
 
+def may_publish_bulletins(actor: User) -> bool:
+    """The bulletin names units across the county: a leader's role must cover the whole county, not one township."""
+    scope = scope_for(actor)
+    return any(scope.covers(root, LEADER_KINDS) for root in Unit.objects.filter(parent__isnull=True))
+
+
 @transaction.atomic
 def publish_bulletin(*, actor: User, bulletin: Bulletin) -> Bulletin:
     """A county leader publishes a reviewed draft; the public criticism page shows it from then on."""
     bulletin = Bulletin.objects.select_for_update().get(pk=bulletin.pk)
-    # The bulletin names units across the county: a leader's role must cover the whole county, not one township.
-    roots = Unit.objects.filter(parent__isnull=True)
-    if not any(scope_for(actor).covers(root, LEADER_KINDS) for root in roots):
+    if not may_publish_bulletins(actor):
         raise PermissionDenied(_("Only a county leader may publish a bulletin."))
     if bulletin.published_at is not None:
         raise ValidationError(_("This bulletin is already published."))

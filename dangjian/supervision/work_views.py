@@ -290,7 +290,7 @@ def _bulletins_page(request: HttpRequest, form: forms.BulletinDraftForm, status:
     return render(
         request,
         "supervision/work/bulletins.html",
-        {"page": page, "can_publish": scope.has_kind(*LEADER_KINDS), "form": form},
+        {"page": page, "can_publish": actions.may_publish_bulletins(request.user), "form": form},
         status=status,
     )
 

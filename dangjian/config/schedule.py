@@ -15,6 +15,7 @@ SCHEDULE: list[Job] = [
     Job("supervision.bulletin", "dangjian.supervision.tasks.draft_monthly_bulletin", daily_at="08:30"),
     Job("publicity.publish_scheduled", "dangjian.publicity.tasks.publish_scheduled", every=60),
     Job("publicity.close_notices", "dangjian.publicity.tasks.close_notices", daily_at="00:05"),
+    Job("registry.sweep_imports", "dangjian.services.registry.tasks.sweep_import_jobs", every=60),
     Job("dues.monthly_run", "dangjian.services.dues.tasks.run_current_month", daily_at="02:30"),
     Job("stats.daily", "dangjian.stats.tasks.warm_public_figures", daily_at="01:30"),
     Job("securemail.purge", "dangjian.services.securemail.tasks.purge_expired_messages", every=3600),

@@ -12,6 +12,7 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from openpyxl import Workbook
@@ -62,10 +63,17 @@ def import_job(request: HttpRequest, pk: int) -> HttpResponse:
 def import_apply(request: HttpRequest, pk: int) -> HttpResponse:
     job = get_object_or_404(ImportJob.objects.defer("content"), pk=pk, owner=request.user)
     only_valid = request.POST.get("only_valid") == "1"
-    if job.state != ImportState.CHECKED or (job.problems and not only_valid):
+    # A checked job, or an import whose worker stopped (nothing of it was written): the import checks again anyway.
+    startable = job.state == ImportState.CHECKED or (job.state == ImportState.FAILED and job.interrupted)
+    if not startable or (job.problems and not only_valid):
         messages.error(request, _("This file cannot be imported as it is: fix it, or import only the valid rows."))
         return redirect("registry:import_job", pk=job.pk)
-    ImportJob.objects.filter(pk=job.pk).update(state=ImportState.IMPORTING, only_valid=only_valid, done=0)
+    started = ImportJob.objects.filter(pk=job.pk, state=job.state).update(
+        state=ImportState.IMPORTING, only_valid=only_valid, done=0, interrupted=False, error="",
+        heartbeat_at=timezone.now(),
+    )  # fmt: skip
+    if not started:  # a second click, or another tab, started it first
+        return redirect("registry:import_job", pk=job.pk)
     transaction.on_commit(lambda: tasks.apply_import.enqueue(job.pk))
     return redirect("registry:import_job", pk=job.pk)
 

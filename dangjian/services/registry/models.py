@@ -436,11 +436,17 @@ class ImportKind(models.TextChoices):
     PEOPLE = "people", _("People (the member record)")
     POSITIONS = "positions", _("Cadres' positions")
     TALENTS = "talents", _("Talents")
+    REWARDS = "rewards", _("Rewards and punishments")
+    FAMILY = "family", _("Family members")
 
 
 class ImportJob(models.Model):
     """An uploaded spreadsheet on its way in: checked in the background (progress in `done` of `total` rows),
-    its problems listed by row, then imported by the owner's choice (all, or only the valid rows)."""
+    its problems listed by row, then imported by the owner's choice (all, or only the valid rows).
+
+    `heartbeat_at` is set whenever progress is saved; a job whose heartbeat is stale and whose row no live import
+    holds is failed by `tasks.sweep_stopped_imports` (its worker was killed), with `interrupted` set so the owner
+    may start the import again."""
 
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.CASCADE,
                               null=True, related_name="+")  # fmt: skip
@@ -455,6 +461,8 @@ class ImportJob(models.Model):
     problems = models.JSONField(default=list)  # [[row, column, reason], …]
     counts = models.JSONField(default=dict)
     error = models.TextField(blank=True)
+    interrupted = models.BooleanField(default=False)
+    heartbeat_at = models.DateTimeField(default=timezone.now)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:

@@ -1,14 +1,16 @@
-"""Spreadsheet import and export of the registry: people (the member record), cadres' positions and talents.
+"""Spreadsheet import and export of the registry: people (the member record) and the record tabs (cadres'
+positions, talents, rewards and punishments, family members).
 
 Import reads .xlsx (Excel, WPS and LibreOffice write it) or .csv (see spreadsheets.py, which also keeps hostile
 files in bounds). One `Sheet` per kind of import names its columns and how a row becomes data, meets the registry
 and is written; `check()` and `apply()` serve every kind alike. `check()` reports every problem by row, column and
 reason before anything is written; `apply()` then writes in one transaction either everything (refused if any row
 has a problem) or only the valid rows, and a conflict with the database on the way stores nothing. Rows are keyed
-by ID number (positions also by post and start, talents by category): a row equal to the record changes nothing,
-so re-importing a file is harmless; a changed row updates the record; an ID number registered at another branch is
-a problem (members move between branches only by a transfer letter). Positions and talents belong to people
-already in the registry, in the units the importing user may edit.
+by ID number (a record tab's entry also by what names it: a post and its start, a talent category, a decision's kind,
+title and date, a relative's relation and name): a row equal to the record changes nothing, so re-importing a file
+is harmless; a changed row updates the record; an ID number registered at another branch is a problem (members move
+between branches only by a transfer letter). Record tabs belong to people already in the registry, in the units the
+importing user may edit.
 """
 
 from __future__ import annotations
@@ -42,12 +44,23 @@ from dangjian.services.registry.choices import (
     Degree,
     Gender,
     Rank,
+    Relation,
     Stage,
     Status,
     TalentCategory,
 )
 from dangjian.services.registry.identity import parse_id_number
-from dangjian.services.registry.models import ImportKind, Person, Position, Tag, Talent
+from dangjian.services.registry.models import (
+    FamilyMember,
+    ImportKind,
+    Person,
+    PersonPart,
+    Position,
+    RewardKind,
+    RewardPunishment,
+    Tag,
+    Talent,
+)
 from dangjian.services.registry.spreadsheets import ImportFileError, read_rows
 from dangjian.stats.export import text
 
@@ -93,6 +106,24 @@ TALENT_COLUMNS = (
     ("title", "专业技术职称", gettext_lazy("Professional title")),
     ("skills", "专长", gettext_lazy("Skills")),
 )
+REWARD_COLUMNS = (
+    ("name", "姓名", gettext_lazy("Name")),
+    ("id_number", "公民身份号码", gettext_lazy("ID number")),
+    ("kind", "奖惩类别", gettext_lazy("Reward or punishment")),
+    ("title", "奖惩名称", gettext_lazy("Title")),
+    ("date", "奖惩日期", gettext_lazy("Date")),
+    ("authority", "批准机关", gettext_lazy("Decided by")),
+    ("reason", "奖惩原因", gettext_lazy("Reason")),
+)
+FAMILY_COLUMNS = (
+    ("name", "姓名", gettext_lazy("Name")),
+    ("id_number", "公民身份号码", gettext_lazy("ID number")),
+    ("relation", "称谓", gettext_lazy("Relation")),
+    ("relative", "家庭成员姓名", gettext_lazy("Family member's name")),
+    ("birth_date", "出生日期", gettext_lazy("Date of birth")),
+    ("political_status", "政治面貌", gettext_lazy("Political status")),
+    ("work", "工作单位及职务", gettext_lazy("Work unit and post")),
+)
 #: What Chinese spreadsheets say for the coded values (besides the code itself and its label).
 ALIASES: dict[str, dict[str, str]] = {
     "gender": {"男": Gender.MALE, "女": Gender.FEMALE},
@@ -115,6 +146,15 @@ RANK_ALIASES = {"科员": Rank.STAFF, "办事员": Rank.STAFF, "副科级": Rank
 TALENT_ALIASES = {"党政人才": TalentCategory.PARTY_GOVERNMENT, "企业经营管理人才": TalentCategory.ENTERPRISE,
                   "专业技术人才": TalentCategory.PROFESSIONAL, "高技能人才": TalentCategory.SKILLED,
                   "农村实用人才": TalentCategory.RURAL, "社会工作人才": TalentCategory.SOCIAL_WORK}  # fmt: skip
+REWARD_ALIASES = {"奖励": RewardKind.REWARD, "表彰": RewardKind.REWARD, "奖": RewardKind.REWARD,
+                  "惩处": RewardKind.PUNISHMENT, "处分": RewardKind.PUNISHMENT, "惩戒": RewardKind.PUNISHMENT,
+                  "惩": RewardKind.PUNISHMENT}  # fmt: skip
+RELATION_ALIASES = {"配偶": Relation.SPOUSE, "妻子": Relation.SPOUSE, "丈夫": Relation.SPOUSE, "妻": Relation.SPOUSE,
+                    "夫": Relation.SPOUSE, "子女": Relation.CHILD, "儿子": Relation.CHILD, "女儿": Relation.CHILD,
+                    "长子": Relation.CHILD, "次子": Relation.CHILD, "长女": Relation.CHILD, "次女": Relation.CHILD,
+                    "父亲": Relation.FATHER, "母亲": Relation.MOTHER, "兄弟姐妹": Relation.SIBLING,
+                    "哥哥": Relation.SIBLING, "弟弟": Relation.SIBLING, "姐姐": Relation.SIBLING,
+                    "妹妹": Relation.SIBLING, "其他": Relation.OTHER}  # fmt: skip
 CHOICES = {"gender": Gender, "stage": Stage, "status": Status, "category": Category, "degree": Degree}
 DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%Y年%m月%d日", "%Y-%m", "%Y.%m", "%Y/%m")
 MAX_ROWS = 200_000
@@ -435,15 +475,20 @@ class PartRow:
 
     id_number: str
     name: str
-    part: Position | Talent
+    part: PersonPart
 
 
 class PartSheet(Sheet):
-    """A record tab (positions, talents) of people already in the registry, one row per entry."""
+    """A record tab of people already in the registry, one row per entry."""
 
-    model: ClassVar[type[Position] | type[Talent]]
+    model: ClassVar[type[PersonPart]]
     key_fields: ClassVar[tuple[str, ...]]  # with the person, what identifies an entry
     fields: ClassVar[tuple[str, ...]]  # what a row sets
+    #: The column of a field whose name the column cannot have ("name" is the person's name, as a check).
+    column_of: ClassVar[dict[str, str]] = {}
+
+    def _column(self, field_name: str) -> str:
+        return self.column_of.get(field_name, field_name)
 
     def convert(self, key: str, value) -> Any:
         if key == "id_number":
@@ -463,13 +508,13 @@ class PartSheet(Sheet):
         if errors:
             return None, errors
         meta = self.model._meta
-        entry = {name: converted.get(name, meta.get_field(name).get_default()) for name in self.fields}
+        entry = {name: converted.get(self._column(name), meta.get_field(name).get_default()) for name in self.fields}
         part = self.model(**entry)
         try:
             part.full_clean(exclude=["person", "unit"])  # the unit came from the lookup
         except ValidationError as exc:
             return None, [
-                (self.key_fields[0] if key == NON_FIELD_ERRORS else key, " ".join(msgs))
+                (self._column(self.key_fields[0] if key == NON_FIELD_ERRORS else key), " ".join(msgs))
                 for key, msgs in exc.message_dict.items()
             ]
         return PartRow(converted["id_number"], " ".join(str(values.get("name") or "").split()), part), []
@@ -487,7 +532,7 @@ class PartSheet(Sheet):
         for keys in _batches(sorted(set(indexes.values()))):
             for person in scoped.filter(id_index__in=keys):
                 people[person.id_index] = person
-        existing: dict[tuple, Position | Talent] = {}
+        existing: dict[tuple, PersonPart] = {}
         for pks in _batches([p.pk for p in people.values()]):
             for stored in self.model.objects.filter(person_id__in=pks):
                 existing[(stored.person_id, *(getattr(stored, f) for f in self.key_fields))] = stored
@@ -586,7 +631,52 @@ class TalentSheet(PartSheet):
         return "category", _("The same talent category for this ID number is in row %(row)s.") % {"row": row}
 
 
-SHEETS: dict[str, type[Sheet]] = {s.kind: s for s in (PeopleSheet, PositionSheet, TalentSheet)}
+class RewardSheet(PartSheet):
+    """奖惩: one row per commendation or sanction, named by its kind, title and date."""
+
+    kind = ImportKind.REWARDS
+    title = "奖惩信息"
+    columns = REWARD_COLUMNS
+    required = ("id_number", "kind", "title", "date")
+    dates = ("date",)
+    example = ["张三", "360733199001011237", "奖励", "优秀共产党员", "2021-06-30", "中共会昌县委", ""]
+    verb = "person.import_rewards"
+    model = RewardPunishment
+    key_fields = ("kind", "title", "date")
+    fields = ("kind", "title", "date", "authority", "reason")
+
+    def choice_maps(self) -> dict[str, dict[str, str]]:
+        return {"kind": _lookup(RewardKind, REWARD_ALIASES)}
+
+    def duplicate(self, row: int) -> tuple[str, str]:
+        return "title", _("The same reward or punishment of the same date is in row %(row)s.") % {"row": row}
+
+
+class FamilySheet(PartSheet):
+    """家庭成员及主要社会关系: one row per relative, named by relation and name."""
+
+    kind = ImportKind.FAMILY
+    title = "家庭成员"
+    columns = FAMILY_COLUMNS
+    required = ("id_number", "relation", "relative")
+    dates = ("birth_date",)
+    example = ["张三", "360733199001011237", "配偶", "李梅", "1991-03-08", "群众", "会昌县人民医院护士"]
+    verb = "person.import_family"
+    model = FamilyMember
+    key_fields = ("relation", "name")
+    fields = ("relation", "name", "birth_date", "political_status", "work")
+    column_of = {"name": "relative"}
+
+    def choice_maps(self) -> dict[str, dict[str, str]]:
+        return {"relation": _lookup(Relation, RELATION_ALIASES)}
+
+    def duplicate(self, row: int) -> tuple[str, str]:
+        return "relative", _("The same relative is in row %(row)s.") % {"row": row}
+
+
+SHEETS: dict[str, type[Sheet]] = {
+    s.kind: s for s in (PeopleSheet, PositionSheet, TalentSheet, RewardSheet, FamilySheet)
+}
 
 
 def _formula_errors(values: dict[str, Any]) -> list[tuple[str, str]]:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from dangjian.core.paging import WindowPaginator
 from dangjian.supervision import actions, forms, interviews, queries, throttle
 from dangjian.supervision import attachments as att
 from dangjian.supervision.models import Bulletin, Channel, Interview, RatingValue
@@ -18,7 +18,7 @@ PAGE_SIZE = 20
 
 
 def _page(request: HttpRequest, qs):
-    return Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return WindowPaginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
 @require_safe

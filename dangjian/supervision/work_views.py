@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from dangjian.core import calendar
+from dangjian.core.paging import WindowPaginator
 from dangjian.core.permissions import scope_for
 from dangjian.services.securemail import session as key_session
 from dangjian.supervision import actions, forms, interviews, queries, sealing
@@ -53,7 +54,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         "pk", "title", "status", "received_at", "first_response_due", "result_due", "first_response_at",
         "answered_at", "channel__name", "unit__name",
     )  # fmt: skip
-    page = Paginator(letters, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = WindowPaginator(letters, PAGE_SIZE).get_page(request.GET.get("page"))
     tabs = [(key, str(QUEUE_LABELS[key])) for key in queries.QUEUES]
     return render(request, "supervision/work/queue.html", {"page": page, "queue": name, "tabs": tabs})
 

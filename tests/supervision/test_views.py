@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from PIL import Image
 
-from dangjian.supervision import actions
+from dangjian.supervision import actions, queries
 from dangjian.supervision.models import Attachment, Letter, Status
 from tests.supervision.conftest import CHANNELS
 
@@ -199,6 +199,18 @@ def test_the_queue_runs_a_fixed_number_of_queries(client, login, dispatched, peo
     with CaptureQueriesContext(connection) as six:
         client.get(reverse("supervision_work:queue"))
     assert len(six) == len(one)
+
+
+def test_a_queue_tab_pages_on_within_the_tab(client, login, dispatched, people):
+    for _ in range(26):  # one more than a page
+        dispatched()
+    assert Letter.objects.filter(queries.late_q()).count() == 26
+    login(people["office"])
+    first = client.get(reverse("supervision_work:queue"), {"q": "late"})
+    assert 'href="?q=late&amp;page=2" rel="next"' in first.content.decode()
+    second = client.get(reverse("supervision_work:queue"), {"q": "late", "page": "2"})
+    assert second.context["queue"] == "late" and len(second.context["page"].object_list) == 1
+    assert 'href="?q=late&amp;page=1" rel="prev"' in second.content.decode()
 
 
 def test_office_dispatches_unit_follows_up_writes_result_head_signs_off(client, login, write, people, tree):

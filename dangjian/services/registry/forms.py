@@ -8,7 +8,9 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from dangjian.core.models import Unit, UnitKind
+from dangjian.core.permissions import scope_for
 from dangjian.services.dues.rules import Category
+from dangjian.services.registry.access import SENSITIVE_KINDS
 from dangjian.services.registry.actions import PersonData
 from dangjian.services.registry.choices import (
     ETHNICITY_CHOICES,
@@ -176,11 +178,12 @@ class ExportForm(forms.Form):
     )
     format = forms.ChoiceField(label=_("Format"), choices=[("xlsx", "Excel (.xlsx)"), ("csv", "CSV")], initial="xlsx")
 
-    def __init__(self, *args, **kwargs):
-        from dangjian.services.registry.importing import COLUMNS
+    def __init__(self, *args, user, **kwargs):
+        from dangjian.services.registry.importing import export_columns
 
         super().__init__(*args, **kwargs)
-        self.fields["fields"].choices = [(key, label) for key, _zh, label in COLUMNS]
+        sensitive = scope_for(user).has_kind(*SENSITIVE_KINDS)
+        self.fields["fields"].choices = export_columns(sensitive=sensitive)
         self.fields["fields"].initial = ["name", "gender", "branch", "stage", "status"]
 
 

@@ -106,17 +106,17 @@ def export(request: HttpRequest) -> HttpResponse:
     """The current search's people with the chosen columns; ID numbers and phones masked unless the role may
     export personal data (the export is audit-logged either way)."""
     _require(request, VIEW_KINDS)
-    form = ExportForm(request.GET or None)
+    form = ExportForm(request.GET or None, user=request.user)
     search = SearchForm(request.GET, user=request.user)
     if not (form.is_bound and form.is_valid() and search.is_valid()):
         return render(request, "registry/export.html", {"form": form, "query": request.GET.urlencode()})
     filters = queries.SearchFilters.from_dict(search.filters())
-    people = queries.search(request.user, filters).prefetch_related("tags")
+    people = queries.search(request.user, filters)
     unmasked = importing.may_export_unmasked(request.user)
     fields = form.cleaned_data["fields"]
     audit.record(actor=request.user, verb="person.export",
                  after={"filters": filters.to_dict(), "fields": fields, "unmasked": unmasked})  # fmt: skip
-    rows = importing.export_rows(people, fields, unmasked=unmasked)
+    rows = importing.export_rows(people, fields, unmasked=unmasked, user=request.user)
     return spreadsheet_response(rows, "registry", form.cleaned_data["format"])
 
 

@@ -27,9 +27,10 @@ from typing import Any, ClassVar
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import DatabaseError, models, transaction
+from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 from openpyxl import Workbook
 
 from dangjian.core import audit
@@ -37,7 +38,7 @@ from dangjian.core.models import Unit, UnitKind, User
 from dangjian.core.permissions import scope_for
 from dangjian.services.dues.rules import Category
 from dangjian.services.registry import crypto
-from dangjian.services.registry.access import EDIT_KINDS, EXPORT_PERSONAL_KINDS
+from dangjian.services.registry.access import EDIT_KINDS, EXPORT_PERSONAL_KINDS, SENSITIVE_KINDS
 from dangjian.services.registry.actions import PLAIN_FIELDS, PersonData, _apply
 from dangjian.services.registry.choices import (
     ETHNICITY_LOOKUP,
@@ -763,17 +764,73 @@ def template_xlsx(kind: str = ImportKind.PEOPLE) -> bytes:
     return SHEETS[kind](None).template()
 
 
-EXPORT_FIELDS = tuple(key for key, _zh, _label in COLUMNS)
+#: Record tabs an export may add: one cell per person listing the entries, newest first.
+PART_EXPORTS = (
+    ("positions", gettext_lazy("Positions")),
+    ("talents", gettext_lazy("Talent categories")),
+    ("rewards", gettext_lazy("Rewards and punishments")),
+    ("family", gettext_lazy("Family members")),
+)
 
 
-def export_rows(people, fields: list[str], *, unmasked: bool) -> Iterator[list]:
-    """Header then one row per person, identifiers masked unless `unmasked`."""
-    label = {key: str(lbl) for key, _zh, lbl in COLUMNS}
+def export_columns(*, sensitive: bool) -> list[tuple[str, Any]]:
+    """(key, label) of what an export may hold. As on the person's page, a role without a need to know
+    (`sensitive`: none of `access.SENSITIVE_KINDS`) has no family column and a rewards column without punishments."""
+    columns = [(key, label) for key, _zh, label in COLUMNS]
+    for key, label in PART_EXPORTS:
+        if key == "family" and not sensitive:
+            continue
+        columns.append((key, label if sensitive or key != "rewards" else gettext_lazy("Rewards")))
+    return columns
+
+
+def _joined(items: Iterator[str]) -> str:
+    return pgettext("between the entries of one spreadsheet cell", "; ").join(items)
+
+
+def _words(*parts) -> str:
+    return " ".join(str(p.isoformat() if isinstance(p, date) else p) for p in parts if p)
+
+
+def _position_words(post: Position) -> str:
+    until = post.end.isoformat() if post.end else _("present")
+    place = post.unit.name if post.unit else post.organisation
+    return _words(f"{post.start.isoformat()}–{until}", place, post.title, post.get_rank_display() if post.rank else "")
+
+
+def _part_cell(person: Person, key: str, sensitive: bool) -> str:
+    if key == "positions":
+        return _joined(_position_words(p) for p in person.positions.all())
+    if key == "talents":
+        return _joined(_words(t.get_category_display(), t.title, t.skills) for t in person.talents.all())
+    if key == "rewards":
+        return _joined(
+            _words(r.date, r.get_kind_display(), r.title, r.authority, r.reason)
+            for r in person.rewards.all() if sensitive or r.kind == RewardKind.REWARD
+        )  # fmt: skip
+    if not sensitive:  # family
+        return ""
+    return _joined(
+        _words(f.get_relation_display(), f.name, f.birth_date, f.political_status, f.work) for f in person.family.all()
+    )
+
+
+def export_rows(people, fields: list[str], *, unmasked: bool, user: User) -> Iterator[list]:
+    """Header then one row per person, identifiers masked unless `unmasked`; punishments and family members only
+    of the people whose branch the user reaches with a need to know (the others' cells leave them out)."""
+    scope = scope_for(user)
+    label = {key: str(lbl) for key, lbl in export_columns(sensitive=scope.has_kind(*SENSITIVE_KINDS))}
     yield [label[f] for f in fields]
+    related = {"tags": "tags", "positions": Prefetch("positions", Position.objects.select_related("unit")),
+               "talents": "talents", "rewards": "rewards", "family": "family"}  # fmt: skip
+    people = people.prefetch_related(*(related[f] for f in fields if f in related))
+    parts = {key for key, _label in PART_EXPORTS}
     for person in people.iterator(chunk_size=2000):
         row = []
         for f in fields:
-            if f == "id_number":
+            if f in parts:
+                value = _part_cell(person, f, scope.covers(person.branch, SENSITIVE_KINDS))
+            elif f == "id_number":
                 value = person.id_number if unmasked else person.id_number_masked
             elif f == "phone":
                 value = person.phone if unmasked else person.phone_masked

@@ -39,6 +39,8 @@ import nacl.public
 import nacl.pwhash
 import nacl.signing
 from django.conf import settings
+from nacl._sodium import ffi as _sodium_ffi  # PyNaCl's own cffi binding of libsodium (its bindings use it)
+from nacl._sodium import lib as _sodium_lib
 
 MAGIC = b"DJM1"
 CHUNK = 64 * 1024
@@ -76,7 +78,7 @@ class KeyPair:
 
 
 class Hasher(Protocol):
-    def update(self, data: bytes, /) -> None: ...
+    def update(self, data: bytes | memoryview, /) -> None: ...
 
     def digest(self) -> bytes: ...
 
@@ -132,6 +134,19 @@ class Suite:
     def pull_state(self, key: bytes, header: bytes) -> Callable[[bytes, bool], bytes]:
         """Open a stream: a function (ciphertext chunk, expect final) → plaintext; raises CryptoError."""
         raise NotImplementedError
+
+    def push_into(self, key: bytes) -> tuple[bytes, Callable[[memoryview, int, memoryview, bool], int]]:
+        """A new stream, encrypting between caller's buffers: its header and a function (plaintext buffer, its length,
+        ciphertext buffer, final) → ciphertext length. The ciphertext buffer holds `tag_bytes` more than the chunk.
+        The same stream as `push_state`; a suite overrides this when it can skip the copies."""
+        header, push = self.push_state(key)
+
+        def encrypt_into(plain: memoryview, n: int, out: memoryview, final: bool) -> int:
+            sealed = push(bytes(plain[:n]), final)
+            out[: len(sealed)] = sealed
+            return len(sealed)
+
+        return header, encrypt_into
 
     def fingerprint(self, public: bytes) -> str:
         h = self.hasher()
@@ -193,16 +208,35 @@ class NaclSuite(Suite):
         return hashlib.blake2b(digest_size=32)
 
     def push_state(self, key: bytes):
-        state = sodium.crypto_secretstream_xchacha20poly1305_state()
-        header = sodium.crypto_secretstream_xchacha20poly1305_init_push(state, key)
-        push = sodium.crypto_secretstream_xchacha20poly1305_push
-        message = sodium.crypto_secretstream_xchacha20poly1305_TAG_MESSAGE
-        final_tag = sodium.crypto_secretstream_xchacha20poly1305_TAG_FINAL
+        header, encrypt_into = self.push_into(key)
 
         def encrypt(chunk: bytes, final: bool) -> bytes:
-            return push(state, chunk, tag=final_tag if final else message)
+            out = bytearray(len(chunk) + self.tag_bytes)
+            encrypt_into(memoryview(chunk), len(chunk), memoryview(out), final)
+            return bytes(out)
 
         return header, encrypt
+
+    def push_into(self, key: bytes):
+        # libsodium's push called on the caller's buffers: PyNaCl's wrapper takes `bytes` and returns a fresh copy
+        # of the ciphertext, two copies of every chunk. Same state, same function, so the same stream.
+        state = sodium.crypto_secretstream_xchacha20poly1305_state()
+        header = sodium.crypto_secretstream_xchacha20poly1305_init_push(state, key)
+        raw_state = state.statebuf
+        push = _sodium_lib.crypto_secretstream_xchacha20poly1305_push
+        message = sodium.crypto_secretstream_xchacha20poly1305_TAG_MESSAGE
+        final_tag = sodium.crypto_secretstream_xchacha20poly1305_TAG_FINAL
+        null, from_buffer, abytes = _sodium_ffi.NULL, _sodium_ffi.from_buffer, self.tag_bytes
+
+        def encrypt_into(plain: memoryview, n: int, out: memoryview, final: bool) -> int:
+            if len(out) < n + abytes:
+                raise ValueError("ciphertext buffer too small")
+            tag = final_tag if final else message
+            if push(raw_state, from_buffer(out), null, from_buffer(plain), n, null, 0, tag) != 0:
+                raise CryptoError("stream encryption failed")
+            return n + abytes
+
+        return header, encrypt_into
 
     def pull_state(self, key: bytes, header: bytes):
         state = sodium.crypto_secretstream_xchacha20poly1305_state()
@@ -359,7 +393,7 @@ class SmSuite(Suite):
         h = self._hashes.Hash(self._hashes.SM3())
 
         class _Sm3:
-            def update(self, data: bytes) -> None:
+            def update(self, data: bytes | memoryview) -> None:
                 h.update(data)
 
             def digest(self) -> bytes:
@@ -414,44 +448,127 @@ def suite_by_code(code: int) -> Suite:
 
 
 # -------------------------------------------------------------------------------------------------------- streams
-def encrypt_stream(s: Suite, key: bytes, src: BinaryIO, dst: BinaryIO, chunk: int = CHUNK) -> tuple[int, bytes]:
+# The cipher hands the threads behind it (digest, write) a slot of STREAM_GROUP chunks at a time, at most
+# STREAM_SLOTS of them in flight: one hand-over (a thread woken) per MiB, not per chunk, and 4 × 2 MiB of buffers.
+STREAM_GROUP = 16
+STREAM_SLOTS = 4
+
+
+def _fill(src: BinaryIO, buf: bytearray) -> int:
+    """Read into buf until it is full or src ends (a raw file or a pipe may return less than asked)."""
+    view = memoryview(buf)
+    readinto = getattr(src, "readinto", None)
+    got = 0
+    while got < len(buf):
+        if readinto is not None:
+            n = readinto(view[got:]) or 0
+        else:
+            data = src.read(len(buf) - got)
+            n = len(data)
+            view[got : got + n] = data
+        if not n:
+            break
+        got += n
+    return got
+
+
+def _write_all(dst: BinaryIO, block: memoryview | bytes) -> None:
+    view = memoryview(block)
+    while view:
+        n = dst.write(view)
+        if n is None or n >= len(view):  # buffered files write everything (and some return None)
+            return
+        view = view[n:]
+
+
+def encrypt_stream(
+    s: Suite, key: bytes, src: BinaryIO, dst: BinaryIO, chunk: int = CHUNK, *, threaded: bool = True
+) -> tuple[int, bytes]:
     """Encrypt src into dst in constant memory. Returns (plaintext size, hash of everything written to dst).
 
-    Digesting and writing run on a second thread, a few chunks behind the cipher: libsodium (through cffi), hashlib
-    (for buffers over 2 KiB) and file writes all release the GIL, so on two cores the digest costs little time.
+    A ring of STREAM_SLOTS buffer pairs serves the whole stream: src is read into a plaintext buffer (`readinto`,
+    STREAM_GROUP chunks at a time), encrypted chunk by chunk into its ciphertext buffer (`Suite.push_into`: no
+    copy in the libsodium suite), then the ciphertext buffer is digested and written, nothing copied in Python.
+    With `threaded` (files) the digest and the write each run on a thread of their own, a slot or two behind the
+    cipher: libsodium (cffi), hashlib (for buffers over 2 KiB) and file writes all release the GIL, so the three
+    overlap (the digest and the write together cost about as much as the cipher). Small data (`encrypt_bytes`)
+    stays on the caller's thread: starting threads would cost more than they save.
     """
-    header, push = s.push_state(key)
+    header, push = s.push_into(key)
     digest = s.hasher()
-    pending: queue.Queue[bytes | None] = queue.Queue(maxsize=8)
+    lead = MAGIC + bytes([s.code]) + header
+    digest.update(lead)
+    _write_all(dst, lead)
+    group = STREAM_GROUP if threaded else 1
+    sealed = chunk + s.tag_bytes
+    slots = [(bytearray(group * chunk), bytearray(group * sealed)) for _ in range(STREAM_SLOTS if threaded else 2)]
+    free: queue.SimpleQueue[int] = queue.SimpleQueue()
+    for i in range(len(slots)):
+        free.put(i)
+    stages: list[Callable[[memoryview], object]] = [digest.update, lambda block: _write_all(dst, block)]
+    inboxes: list[queue.SimpleQueue[tuple[int, int] | None]] = [queue.SimpleQueue() for _ in stages]
     failure: list[BaseException] = []
 
-    def sink() -> None:
-        try:
-            while (block := pending.get()) is not None:
-                digest.update(block)
-                dst.write(block)
-        except BaseException as exc:  # reported to the caller below; keep draining so the producer never blocks
-            failure.append(exc)
-            while pending.get() is not None:
-                pass
+    def step(k: int, item: tuple[int, int]) -> None:
+        """Stage k on one chunk, then hand the chunk on (the last stage frees its slot, also after a failure)."""
+        i, n = item
+        if not failure:
+            try:
+                stages[k](memoryview(slots[i][1])[:n])
+            except BaseException as exc:  # reported to the caller below
+                failure.append(exc)
+        if k + 1 < len(stages):
+            if threaded:
+                inboxes[k + 1].put(item)
+            else:
+                step(k + 1, item)
+        else:
+            free.put(i)
 
-    writer = threading.Thread(target=sink, name="securemail-sink", daemon=True)
-    writer.start()
+    def stage(k: int) -> None:
+        while (item := inboxes[k].get()) is not None:
+            step(k, item)
+        if k + 1 < len(stages):
+            inboxes[k + 1].put(None)
+
+    workers = [threading.Thread(target=stage, args=(k,), name=f"stream-stage-{k}", daemon=True) for k in
+               range(len(stages))] if threaded else []  # fmt: skip
+    for w in workers:
+        w.start()
+
+    def seal(slot: int, n: int, last: bool) -> int:
+        """Encrypt the n plaintext bytes of a slot chunk by chunk (the last chunk of the stream tagged final)."""
+        plain, out = memoryview(slots[slot][0]), memoryview(slots[slot][1])
+        count = max(1, -(-n // chunk))
+        written = 0
+        for k in range(count):
+            piece = min(chunk, n - k * chunk)
+            at = k * chunk
+            written += push(plain[at : at + piece], piece, out[k * sealed :], last and k == count - 1)
+        return written
+
     size = 0
     try:
-        pending.put(MAGIC + bytes([s.code]) + header)
-        current = src.read(chunk)
+        current = free.get()
+        n = _fill(src, slots[current][0])
         while True:
-            following = src.read(chunk) if len(current) == chunk else b""
-            final = not following
-            pending.put(push(current, final))
-            size += len(current)
+            following = free.get()
+            m = _fill(src, slots[following][0]) if n == len(slots[current][0]) else 0
+            final = m == 0
+            item = (current, seal(current, n, final))
+            if threaded:
+                inboxes[0].put(item)
+            else:
+                step(0, item)
+            size += n
             if final or failure:
                 break
-            current = following
+            current, n = following, m
     finally:
-        pending.put(None)
-        writer.join()
+        if workers:
+            inboxes[0].put(None)
+            for w in workers:
+                w.join()
     if failure:
         raise failure[0]
     return size, digest.digest()
@@ -489,7 +606,7 @@ def encrypt_bytes(s: Suite, key: bytes, data: bytes) -> bytes:
     import io
 
     out = io.BytesIO()
-    encrypt_stream(s, key, io.BytesIO(data), out)
+    encrypt_stream(s, key, io.BytesIO(data), out, threaded=False)
     return out.getvalue()
 
 

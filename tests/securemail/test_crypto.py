@@ -26,6 +26,62 @@ def test_stream_round_trips_at_chunk_boundaries(s, size):
     assert b"".join(crypto.decrypt_stream(key, io.BytesIO(out.getvalue()))) == data
 
 
+class _Trickle(io.RawIOBase):
+    """A source that hands out at most 1,000 bytes per read, as a pipe or a socket may."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = memoryview(data)
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buf) -> int:
+        n = min(len(buf), 1000, len(self._data))
+        buf[:n] = self._data[:n]
+        self._data = self._data[n:]
+        return n
+
+
+class _ReadOnly:
+    """A source with read() and nothing else (no readinto)."""
+
+    def __init__(self, data: bytes) -> None:
+        self._src = io.BytesIO(data)
+
+    def read(self, n: int = -1) -> bytes:
+        return self._src.read(min(n, 777))
+
+
+@pytest.mark.parametrize("source", [_Trickle, _ReadOnly])
+def test_stream_of_a_source_that_reads_short_has_whole_chunks(s, source):
+    data = bytes(range(256)) * (3 * CHUNK // 256) + b"tail"
+    key = s.new_content_key()
+    out = io.BytesIO()
+    assert crypto.encrypt_stream(s, key, source(data), out)[0] == len(data)
+    blob = out.getvalue()
+    # Every chunk but the last holds CHUNK bytes of plaintext: the file has the size of 4 chunks, no more.
+    assert len(blob) == len(crypto.MAGIC) + 1 + s.header_bytes + len(data) + 4 * s.tag_bytes
+    assert crypto.decrypt_bytes(key, blob) == data
+
+
+def test_stream_reports_a_failed_write_and_stops(s):
+    class Full(io.RawIOBase):
+        writes = 0
+
+        def writable(self) -> bool:
+            return True
+
+        def write(self, b) -> int:
+            Full.writes += 1
+            if Full.writes > 3:
+                raise OSError(28, "No space left on device")
+            return len(b)
+
+    with pytest.raises(OSError, match="No space"):
+        crypto.encrypt_stream(s, s.new_content_key(), io.BytesIO(b"x" * (40 * CHUNK)), Full())
+    assert Full.writes < 4 + crypto.STREAM_SLOTS + 2  # it stopped reading and encrypting soon after
+
+
 def test_stream_detects_alteration_truncation_and_wrong_key(s):
     key = s.new_content_key()
     blob = crypto.encrypt_bytes(s, key, b"A" * (2 * CHUNK + 5))
@@ -85,3 +141,12 @@ def test_sm2_signs_with_keys_whose_hex_starts_with_04():
     s = crypto.suite("sm")
     pair = next(p for p in iter(s.sign_keypair, None) if p.public.hex().startswith("04"))
     s.verify(pair.public, b"data", s.sign(pair.private, pair.public, b"data"))
+
+
+def test_chunk_at_a_time_and_buffered_streams_are_the_same_stream(s):
+    """`push_state` (one chunk in, its ciphertext out) and `push_into` (between buffers) make one format."""
+    key = s.new_content_key()
+    header, push = s.push_state(key)
+    chunks = [b"a" * CHUNK, b"b" * 10]
+    blob = crypto.MAGIC + bytes([s.code]) + header + push(chunks[0], False) + push(chunks[1], True)
+    assert crypto.decrypt_bytes(key, blob) == b"".join(chunks)

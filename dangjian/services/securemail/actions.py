@@ -12,6 +12,7 @@ import os
 import re
 import tempfile
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from typing import BinaryIO
@@ -378,14 +379,19 @@ def send_message(
     ).encode()
     header = crypto.encrypt_bytes(s, content_key, header_plain)
     header_digest = crypto.stream_digest(s, io.BytesIO(header))
-    saved = _encrypt_uploads(s, content_key, uploads)
+    # The wraps (one public-key operation per recipient, in C that releases the GIL) run beside the attachments'
+    # encryption instead of after it.
+    publics = [sender.wrap.public, *(bytes(key.wrap_public) for _unit, key in pairs)]
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="securemail-wrap") as pool:
+        wrapping = pool.submit(lambda: [s.wrap(public, content_key) for public in publics])
+        saved = _encrypt_uploads(s, content_key, uploads)
+        sender_wrapped, *wrapped = wrapping.result()
     try:
         with transaction.atomic():
             message = Message(
                 suite=s.name, sender_unit=sender_unit, sender_user=actor, sender_key=sender.unit_key,
                 category=category, doc_number=doc_number.strip(), forwardable=forwardable, expires_at=expires_at,
-                forwarded_from=forwarded_from, header=header,
-                sender_wrapped_key=s.wrap(sender.wrap.public, content_key),
+                forwarded_from=forwarded_from, header=header, sender_wrapped_key=sender_wrapped,
             )  # fmt: skip
             message.manifest = _manifest(message, pairs, header_digest, [(size, d) for _n, size, d in saved])
             message.signature = s.sign(sender.sign.private, sender.sign.public, message.manifest.encode())
@@ -400,11 +406,11 @@ def send_message(
                     message=message,
                     unit=unit,
                     unit_key=key,
-                    wrapped_key=s.wrap(bytes(key.wrap_public), content_key),
+                    wrapped_key=wrapped_key,
                     archive_category=category,
                     archive_year=year,
                 )
-                for unit, key in pairs
+                for (unit, key), wrapped_key in zip(pairs, wrapped, strict=True)
             )
             audit.record(
                 actor=actor, verb="securemail.message.send", obj=message, unit=sender_unit,

@@ -9,6 +9,7 @@ Environment:
     DANGJIAN_ALLOWED_HOSTS  comma-separated host names (production)
     DANGJIAN_SSL_REDIRECT   "0" when a proxy in front already redirects to HTTPS (default "1" in production)
     DANGJIAN_TRUSTED_PROXIES comma-separated addresses of the reverse proxies whose X-Forwarded-For is believed
+    DANGJIAN_SUPERVISION_LIMITS the public letter forms' rate limits per address, e.g. "write=10/3600,lookup=30/600"
     DANGJIAN_EMAIL_URL      smtp://user:password@host:port (default: e-mail is written to the console)
 """
 
@@ -233,6 +234,27 @@ DANGJIAN_TRUSTED_PROXIES = frozenset(
     a.strip() for a in os.environ.get("DANGJIAN_TRUSTED_PROXIES", "").split(",") if a.strip()
 )
 AXES_CLIENT_IP_CALLABLE = "dangjian.core.http.client_address"
+
+
+def _limits(text: str) -> dict[str, tuple[int, int]]:
+    """`write=10/3600,lookup=30/600` → {"write": (10, 3600), …}; the supervision app checks the names and values."""
+    limits = {}
+    for item in (part.strip() for part in text.split(",")):
+        if not item:
+            continue
+        name, _sep, value = item.partition("=")
+        count, _slash, seconds = value.partition("/")
+        try:
+            limits[name.strip()] = (int(count), int(seconds))
+        except ValueError:
+            raise RuntimeError(
+                f"DANGJIAN_SUPERVISION_LIMITS: {item!r} is not name=requests/seconds, e.g. write=10/3600"
+            ) from None
+    return limits
+
+
+if os.environ.get("DANGJIAN_SUPERVISION_LIMITS"):
+    DANGJIAN_SUPERVISION_LIMITS = _limits(os.environ["DANGJIAN_SUPERVISION_LIMITS"])
 
 OTP_TOTP_ISSUER = "Dangjian"
 

@@ -3,6 +3,10 @@ whose clients all share one address can raise them; a malformed setting is refus
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import pytest
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
@@ -45,3 +49,25 @@ def test_a_malformed_setting_is_refused(settings, value):
     settings.DANGJIAN_SUPERVISION_LIMITS = value
     with pytest.raises(ImproperlyConfigured):
         throttle.limit("write")
+
+
+def _settings_in_a_process(value: str) -> subprocess.CompletedProcess:
+    code = "from django.conf import settings; print(sorted(settings.DANGJIAN_SUPERVISION_LIMITS.items()))"
+    env = {**os.environ, "DANGJIAN_SUPERVISION_LIMITS": value}
+    return subprocess.run(
+        [sys.executable, "-c", f"import django, os; os.environ['DJANGO_SETTINGS_MODULE']='dangjian.config.settings'; "
+         f"django.setup(); {code}"],
+        env=env, capture_output=True, text=True, check=False, timeout=120,
+    )  # fmt: skip
+
+
+def test_the_environment_sets_the_limits():
+    done = _settings_in_a_process("write=500/60, lookup=40/600")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[('lookup', (40, 600)), ('write', (500, 60))]"
+
+
+def test_a_malformed_environment_value_stops_the_start_with_its_reason():
+    done = _settings_in_a_process("write=many")
+    assert done.returncode != 0
+    assert "DANGJIAN_SUPERVISION_LIMITS: 'write=many' is not name=requests/seconds" in done.stderr

@@ -11,6 +11,8 @@ dispatches it to. These are the unit keys of the encrypted mail network, whose p
 to each officer's personal key, itself sealed under their mail passphrase (docs/securemail.md). So reading a
 sealed letter needs an officer of one of those units to unlock their key, and a copy of the database and the media
 folder alone reveals no letter text. When a letter goes back to the office, the units it leaves lose their wraps.
+When a unit key rotates (an officer leaves), a letter wrapped to the retired version moves to the current one the
+next time an officer of the unit opens it (`_rewrap_if_retired`).
 
 The associated data of every sealed part names the letter and the part, so a part cannot be moved to another
 letter or another field without failing to open.
@@ -25,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from dangjian.core import crypto
@@ -130,7 +133,7 @@ def open_letter(letter: Letter, unlocked: Unlocked) -> Opened:
 
     wraps = LetterKey.objects.filter(
         letter=letter, unit_key__suite=unlocked.suite, unit_key__grants__officer_id=unlocked.user_id
-    ).select_related("unit_key")
+    ).select_related("unit_key", "unit")
     s = crypto.suite(unlocked.suite)
     for wrap in wraps:
         try:
@@ -138,6 +141,7 @@ def open_letter(letter: Letter, unlocked: Unlocked) -> Opened:
             content = json.loads(s.open(key, bytes(letter.body_sealed or b""), _aad(letter.pk, "content")))
         except (CryptoError, PermissionDenied, ValueError):
             continue
+        _rewrap_if_retired(letter, wrap, key)
         return Opened(
             key=key, suite=s.name, **{f: content.get(f, "") for f in SEALED_FIELDS},
             attachments=content.get("attachments", {}),
@@ -145,6 +149,30 @@ def open_letter(letter: Letter, unlocked: Unlocked) -> Opened:
     if not wraps:
         raise PermissionDenied(_("None of your units holds the key of this confidential letter."))
     raise ValidationError(_("The confidential letter failed to open: its data was altered or the key is wrong."))
+
+
+def _rewrap_if_retired(letter: Letter, wrap, key: bytes) -> None:
+    """A letter opened through a retired version of a unit's key moves to the unit's current version.
+
+    A unit key rotates when an officer leaves (securemail's `revoke_officer`): what that officer may have copied of
+    the retired version must not open the letters the unit still handles. The server never holds a unit's private
+    key, so the move happens when an officer of the unit opens the letter: the content key is wrapped to the current
+    version and the wrap to the retired one is deleted, in one transaction."""
+    from dangjian.services.securemail.models import KeyState
+    from dangjian.supervision.models import LetterKey
+
+    if wrap.unit_key.state == KeyState.CURRENT:
+        return
+    current = current_key(wrap.unit, wrap.unit_key.suite)
+    if current is None:  # the unit left the network: its old wraps are all it has
+        return
+    s = crypto.suite(current.suite)
+    with transaction.atomic():
+        LetterKey.objects.get_or_create(
+            letter=letter, unit_key=current,
+            defaults={"unit": wrap.unit, "wrapped": s.wrap(bytes(current.wrap_public), key)},
+        )  # fmt: skip
+        LetterKey.objects.filter(pk=wrap.pk).delete()
 
 
 def share(letter: Letter, opened: Opened, units: list[Unit]) -> None:

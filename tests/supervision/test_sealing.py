@@ -188,3 +188,33 @@ def test_a_plain_letters_file_downloads_for_its_unit(write, people, login, tree)
     response = client.get(reverse("supervision_work:attachment", args=[letter.pk, stored.pk]))
     assert response.status_code == 200 and response.content == PDF
     assert not stored.is_sealed
+
+
+def test_after_a_unit_key_rotates_an_opened_letter_moves_to_the_current_version(write, keys, people, tree):
+    from dangjian.services.securemail import actions as mail
+    from dangjian.services.securemail.models import KeyState, UnitKey
+
+    letter = _confidential(write).letter
+    retired = LetterKey.objects.get(letter=letter).unit_key
+    mail.rotate_unit_key(actor=people["office"], unit=tree["county"], reason="officer left")
+    retired.refresh_from_db()
+    current = UnitKey.objects.get(unit=tree["county"], state=KeyState.CURRENT)
+    assert retired.state == KeyState.RETIRED and current.pk != retired.pk
+    # Untouched until an officer opens it: the server cannot unwrap without one.
+    assert list(LetterKey.objects.filter(letter=letter).values_list("unit_key", flat=True)) == [retired.pk]
+
+    assert sealing.open_letter(letter, keys["office"]).body == SECRET_BODY
+    assert list(LetterKey.objects.filter(letter=letter).values_list("unit_key", flat=True)) == [current.pk]
+    # Opened again, now through the current version.
+    assert sealing.open_letter(letter, keys["office"]).body == SECRET_BODY
+    assert LetterKey.objects.filter(letter=letter).count() == 1
+
+
+def test_a_letter_of_a_unit_that_left_the_network_keeps_its_old_wrap(write, keys, people, tree):
+    from dangjian.services.securemail import actions as mail
+
+    letter = _confidential(write).letter
+    before = list(LetterKey.objects.filter(letter=letter).values_list("pk", "unit_key"))
+    mail.revoke_unit_key(actor=people["office"], unit=tree["county"], reason="merged")
+    assert sealing.open_letter(letter, keys["office"]).body == SECRET_BODY
+    assert list(LetterKey.objects.filter(letter=letter).values_list("pk", "unit_key")) == before

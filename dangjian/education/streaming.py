@@ -1,5 +1,10 @@
 """Serving a stored file with HTTP range requests (RFC 9110 §14): 206 with Content-Range, multipart/byteranges for
 several ranges, If-Range, 416 for a range past the end; the body is read from storage in chunks, never whole.
+
+The whole file or a single range goes out as a `FileResponse` over the span, so a WSGI server's `wsgi.file_wrapper`
+sends it: gunicorn (production) with `os.sendfile` from the file's offset for the response's Content-Length, with
+no copy through Python; a server without one (the test client, Django's development server) reads it in CHUNK
+pieces.
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ from datetime import datetime
 from typing import BinaryIO
 from urllib.parse import quote
 
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.utils.http import http_date, parse_http_date_safe
 
 CHUNK = 256 * 1024
@@ -63,24 +68,46 @@ def parse_ranges(header: str, size: int) -> list[tuple[int, int]] | None:
     return merged
 
 
-def _read(opener: Callable[[], BinaryIO], ranges: list[tuple[int, int]], parts: list[bytes] | None) -> Iterator[bytes]:
+def _multipart(opener: Callable[[], BinaryIO], ranges: list[tuple[int, int]], parts: list[bytes]) -> Iterator[bytes]:
+    """The body of a multipart/byteranges answer: each part's header, then its bytes; then the closing boundary."""
     f = opener()
     try:
-        for i, (start, end) in enumerate(ranges):
-            if parts is not None:
-                yield parts[i]
-            f.seek(start)
-            remaining = end - start + 1
-            while remaining > 0:
-                chunk = f.read(min(CHUNK, remaining))
-                if not chunk:
-                    return
-                remaining -= len(chunk)
+        for (start, end), header in zip(ranges, parts, strict=False):
+            yield header
+            span = _Span(f, start, end - start + 1)
+            while chunk := span.read(CHUNK):
                 yield chunk
-        if parts is not None:
-            yield parts[-1]
+        yield parts[-1]
     finally:
         f.close()
+
+
+class _Span:
+    """Bytes `start` … `start + length - 1` of an open file, read like a file: reads stop at the span's end (a file
+    wrapper without sendfile reads until it gets b""), and `fileno` is the file's, positioned at `start`, so
+    gunicorn's sendfile starts there and sends Content-Length bytes."""
+
+    def __init__(self, f: BinaryIO, start: int, length: int) -> None:
+        f.seek(start)
+        self._file = f
+        self._left = length
+
+    def read(self, size: int | None = -1) -> bytes:
+        if self._left <= 0:
+            return b""
+        chunk = self._file.read(self._left if size is None or size < 0 else min(size, self._left))
+        self._left = self._left - len(chunk) if chunk else 0
+        return chunk
+
+    def fileno(self) -> int:
+        return self._file.fileno()
+
+    def close(self) -> None:
+        self._file.close()
+
+
+class _SpanResponse(FileResponse):
+    block_size = CHUNK
 
 
 def _if_range_matches(value: str, etag: str, last_modified: datetime | None) -> bool:
@@ -148,4 +175,8 @@ def serve(
         response = HttpResponse(status=status, headers=headers)
         response["Content-Length"] = str(length)
         return response
-    return StreamingHttpResponse(_read(opener, spans, parts), status=status, headers=headers)
+    if parts is not None:
+        return StreamingHttpResponse(_multipart(opener, spans, parts), status=status, headers=headers)
+    (start, end) = spans[0]
+    span = _Span(opener(), start, end - start + 1)
+    return _SpanResponse(span, status=status, content_type=headers.pop("Content-Type"), headers=headers)

@@ -83,8 +83,14 @@ def search(request: HttpRequest) -> HttpResponse:
     return render(request, "education/search.html", {"q": q, "results": results})
 
 
-def _visible_or_login(request: HttpRequest, pk: int) -> Resource:
-    resource = queries.visible_resources(request.user).select_related("category__parent").filter(pk=pk).first()
+#: What serving a file needs of its item: a player asks for many ranges, each a request, and an item's extracted
+#: text (a whole book's, for a document) is not read for each.
+_SERVING_FIELDS = ("pk", "title", "kind", "file", "content_type", "size", "sha256", "published_at")
+
+
+def _visible_or_login(request: HttpRequest, pk: int, *, serving: bool = False) -> Resource:
+    qs = queries.visible_resources(request.user).filter(pk=pk)
+    resource = (qs.only(*_SERVING_FIELDS) if serving else qs.select_related("category__parent")).first()
     if resource is None:
         raise Http404
     return resource
@@ -136,7 +142,7 @@ def _starts_at_zero(request: HttpRequest) -> bool:
 @require_safe
 @xframe_options_sameorigin
 def file(request: HttpRequest, pk: int, download: bool = False) -> HttpResponse:
-    resource = _visible_or_login(request, pk)
+    resource = _visible_or_login(request, pk, serving=True)
     if not resource.file:
         raise Http404
     if _starts_at_zero(request):
@@ -160,7 +166,7 @@ def file(request: HttpRequest, pk: int, download: bool = False) -> HttpResponse:
 @require_safe
 @xframe_options_sameorigin
 def edition_page(request: HttpRequest, pk: int, number: int) -> HttpResponse:
-    resource = _visible_or_login(request, pk)
+    resource = _visible_or_login(request, pk, serving=True)
     page = get_object_or_404(EditionPage, resource=resource, number=number)
     return _serve(
         request,

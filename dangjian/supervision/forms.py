@@ -88,11 +88,31 @@ class ReopenForm(ReceiptForm):
     receipt = forms.CharField(widget=forms.HiddenInput, max_length=64)
 
 
-class TextForm(forms.Form):
+class DescribedForm(forms.Form):
+    """A staff form whose invalid fields say so to assistive technology (aria-invalid, described by the message)."""
+
+    def add_error(self, field, error) -> None:
+        # Django's own cleaning reports through add_error too, so this covers the fields' checks and an action's.
+        super().add_error(field, error)
+        for name in self._errors or {}:
+            if name not in self.fields:
+                continue
+            bound, widget = self[name], self.fields[name].widget
+            ids = [f"{bound.auto_id}_error"] + ([f"{bound.auto_id}_helptext"] if self.fields[name].help_text else [])
+            widget.attrs.update({"aria-invalid": "true", "aria-describedby": " ".join(ids)})
+
+
+class TextForm(DescribedForm):
     body = forms.CharField(label=_("Text"), max_length=actions.BODY_MAX, widget=forms.Textarea(attrs={"rows": 6}))
 
+    def __init__(self, *args, label=None, **kwargs):
+        kwargs.setdefault("label_suffix", "")  # the label is the box's whole name, as on the page before
+        super().__init__(*args, **kwargs)
+        if label is not None:
+            self.fields["body"].label = label
 
-class DispatchForm(forms.Form):
+
+class DispatchForm(DescribedForm):
     unit = forms.ModelChoiceField(label=_("Lead unit"), queryset=Unit.objects.none())
     co_units = forms.ModelMultipleChoiceField(label=_("Co-units"), queryset=Unit.objects.none(), required=False)
     note = forms.CharField(label=_("Note"), required=False, max_length=2000)
@@ -104,7 +124,7 @@ class DispatchForm(forms.Form):
         self.fields["co_units"].queryset = units
 
 
-class TransferForm(forms.Form):
+class TransferForm(DescribedForm):
     reason = forms.CharField(label=_("Reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
     suggested_unit = forms.ModelChoiceField(
         label=_("Suggested unit"),
@@ -113,7 +133,7 @@ class TransferForm(forms.Form):
     )
 
 
-class ExtensionForm(forms.Form):
+class ExtensionForm(DescribedForm):
     which = forms.ChoiceField(label=_("Deadline"), choices=DueKind.choices)
     workdays = forms.IntegerField(label=_("More working days"), min_value=1, max_value=30)
     reason = forms.CharField(label=_("Reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
@@ -127,19 +147,6 @@ class QuestionForm(forms.Form):
 class AnswerForm(forms.Form):
     guest = forms.CharField(label=_("Guest"), max_length=100)
     answer = forms.CharField(label=_("Answer"), max_length=5000, widget=forms.Textarea(attrs={"rows": 4}))
-
-
-class DescribedForm(forms.Form):
-    """A staff form whose invalid fields say so to assistive technology (aria-invalid, described by the message)."""
-
-    def full_clean(self) -> None:
-        super().full_clean()
-        for name in self.errors:
-            if name not in self.fields:
-                continue
-            bound, widget = self[name], self.fields[name].widget
-            ids = [f"{bound.auto_id}_error"] + ([f"{bound.auto_id}_helptext"] if self.fields[name].help_text else [])
-            widget.attrs.update({"aria-invalid": "true", "aria-describedby": " ".join(ids)})
 
 
 class LocalDateTimeInput(forms.DateTimeInput):

@@ -86,53 +86,67 @@ def _open_sealed(request: HttpRequest, letter, what: str = "letter") -> tuple[se
         return None, "broken"
 
 
+def _letter_forms() -> dict:
+    """The forms of the staff letter page, each with ids of its own (two of them are a TextForm)."""
+    return {
+        "dispatch": lambda data=None: forms.DispatchForm(data, auto_id="dispatch-%s"),
+        "follow": lambda data=None: forms.TextForm(data, auto_id="follow-%s", label=_("Follow-up")),
+        "result": lambda data=None: forms.TextForm(data, auto_id="result-%s", label=_("Handling result")),
+        "transfer": lambda data=None: forms.TransferForm(data, auto_id="transfer-%s"),
+        "extension": lambda data=None: forms.ExtensionForm(data, auto_id="extension-%s"),
+        "redact": lambda data=None: forms.RedactForm(data, auto_id="redact-%s"),
+    }
+
+
 @require_safe
 def letter(request: HttpRequest, pk: int) -> HttpResponse:
-    found = _letter(request, pk)
+    return _letter_page(request, _letter(request, pk))
+
+
+def _letter_page(request: HttpRequest, found, *, bound: dict | None = None, status: int = 200) -> HttpResponse:
+    """The staff letter page; `bound` holds a refused form, shown again with its answers and its error summary."""
     scope = scope_for(request.user)
     opened, sealed_problem = _open_sealed(request, found)
     attachments = [(a, opened.attachment_name(a) if opened else a.name) for a in found.attachments.all()]
     pending = [r for r in found.results.all() if r.signed_off_at is None]
+    bound = bound or {}
     context = {
         "letter": found,
         "is_office": scope.covers(found.channel.unit, OFFICE_KINDS),
         "can_redact": not found.channel.is_confidential
         and (scope.covers(found.channel.unit, OFFICE_KINDS) or scope.covers(found.channel.unit, LEADER_KINDS)),
-        "redact_form": forms.RedactForm(),
         "is_responder": found.status != Status.RECEIVED
         and any(scope.covers(u, RESPONDER_KINDS) for u in [found.unit, *found.co_units.all()]),
         "is_lead": found.status != Status.RECEIVED and scope.covers(found.unit, RESPONDER_KINDS),
         "pending_result": pending[0] if pending and scope.covers(pending[0].unit, HEAD_KINDS) else None,
-        "dispatch_form": forms.DispatchForm(),
-        "text_form": forms.TextForm(),
-        "transfer_form": forms.TransferForm(),
-        "extension_form": forms.ExtensionForm(),
+        "forms": {name: bound.get(name) or make() for name, make in _letter_forms().items()},
+        "refused": next(iter(bound.values()), None),
         "opened": opened,
         "sealed_problem": sealed_problem,
         "attachments": attachments,
         "unlock_url": f"{reverse('securemail:unlock')}?{urlencode({'next': request.get_full_path()})}",
     }
-    return render(request, "supervision/work/letter.html", context)
+    return render(request, "supervision/work/letter.html", context, status=status)
 
 
-def _act(request: HttpRequest, pk: int, form_class, act, done: str) -> HttpResponse:
+def _act(request: HttpRequest, pk: int, name: str, act, done: str) -> HttpResponse:
+    """One of the letter page's forms: done → back to the page with a message; refused → the page again (400) with
+    the form's answers and an error summary linked to the fields."""
     found = _letter(request, pk)
-    form = form_class(request.POST)
-    if not form.is_valid():
-        for errors in form.errors.values():
-            for message in errors:
-                messages.error(request, message)
-        return redirect("supervision_work:letter", pk=found.pk)
-    try:
-        act(found, form.cleaned_data)
-    except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
-    except PermissionDenied as exc:
-        messages.error(request, str(exc) or _("You may not do this."))
-    else:
-        messages.success(request, done)
-    return redirect("supervision_work:letter", pk=found.pk)
+    form = _letter_forms()[name](request.POST)
+    if form.is_valid():
+        try:
+            act(found, form.cleaned_data)
+        except ValidationError as exc:
+            forms.add_action_errors(form, exc)
+        except PermissionDenied as exc:
+            messages.error(request, str(exc) or _("You may not do this."))
+            return redirect("supervision_work:letter", pk=found.pk)
+        else:
+            messages.success(request, done)
+            return redirect("supervision_work:letter", pk=found.pk)
+    found = _letter(request, pk)  # as it is now: the refused action changed nothing
+    return _letter_page(request, found, bound={name: form}, status=400)
 
 
 @require_POST
@@ -140,7 +154,7 @@ def dispatch(request: HttpRequest, pk: int) -> HttpResponse:
     return _act(
         request,
         pk,
-        forms.DispatchForm,
+        "dispatch",
         lambda letter, d: actions.dispatch_letter(
             actor=request.user,
             letter=letter,
@@ -158,7 +172,7 @@ def follow_up(request: HttpRequest, pk: int) -> HttpResponse:
     return _act(
         request,
         pk,
-        forms.TextForm,
+        "follow",
         lambda letter, d: actions.post_follow_up(actor=request.user, letter=letter, body=d["body"]),
         _("The follow-up was posted in your unit's name."),
     )
@@ -169,7 +183,7 @@ def result(request: HttpRequest, pk: int) -> HttpResponse:
     return _act(
         request,
         pk,
-        forms.TextForm,
+        "result",
         lambda letter, d: actions.post_result(actor=request.user, letter=letter, body=d["body"]),
         _("The result waits for the unit head's sign-off."),
     )
@@ -180,7 +194,7 @@ def transfer(request: HttpRequest, pk: int) -> HttpResponse:
     return _act(
         request,
         pk,
-        forms.TransferForm,
+        "transfer",
         lambda letter, d: actions.request_transfer(
             actor=request.user, letter=letter, reason=d["reason"], suggested_unit=d["suggested_unit"]
         ),
@@ -193,7 +207,7 @@ def extension(request: HttpRequest, pk: int) -> HttpResponse:
     return _act(
         request,
         pk,
-        forms.ExtensionForm,
+        "extension",
         lambda letter, d: actions.request_extension(
             actor=request.user, letter=letter, which=d["which"], workdays=d["workdays"], reason=d["reason"]
         ),
@@ -206,7 +220,7 @@ def redact(request: HttpRequest, pk: int) -> HttpResponse:
     return _act(
         request,
         pk,
-        forms.RedactForm,
+        "redact",
         lambda letter, d: actions.redact_letter(actor=request.user, letter=letter, phrases=d["phrases"]),
         _("The phrases are masked in the public view."),
     )

@@ -254,8 +254,11 @@ def test_a_unit_asks_for_more_time_from_its_page_and_the_office_grants_it(client
     with freeze_time("2025-03-04 10:00:00+08:00"):
         login(people["responder"])
         assert "h-extension" in client.get(reverse("supervision_work:letter", args=[letter.pk])).content.decode()
-        page = client.post(url, {"which": "first", "workdays": "0", "reason": "需实地核查"}, follow=True)
-        assert not Extension.objects.exists() and "1" in " ".join(str(m) for m in page.context["messages"])
+        page = client.post(url, {"which": "first", "workdays": "0", "reason": "需实地核查"})
+        assert not Extension.objects.exists() and page.status_code == 400
+        summary = page.content.decode().split('class="sv-error-summary', 1)[1].split("</div>", 1)[0]
+        assert 'href="#extension-workdays"' in summary and "1" in summary  # "at least 1", linked to the field
+        assert "需实地核查" in page.content.decode()  # the answers are kept
         client.post(url, {"which": "first", "workdays": "2", "reason": "需实地核查"})
         ext = Extension.objects.get()
         assert (ext.which, ext.workdays, ext.requested_by) == ("first", 2, people["responder"])
@@ -270,3 +273,17 @@ def test_the_workbench_shows_the_supervision_panel(client, login, dispatched, pe
     login(people["responder"])
     html = client.get(reverse("portal:workbench")).content.decode()
     assert reverse("supervision_work:queue") in html
+
+
+def test_an_action_refused_shows_its_reason_in_the_error_summary_and_changes_nothing(
+    client, login, dispatched, people, tree
+):
+    letter = dispatched().letter
+    login(people["office"])
+    events = letter.events.count()
+    page = client.post(reverse("supervision_work:dispatch", args=[letter.pk]), {"unit": tree["t2"].pk, "note": ""})
+    assert page.status_code == 400
+    summary = page.content.decode().split('class="sv-error-summary', 1)[1].split("</div>", 1)[0]
+    assert "只有在监督办等待派发的信件才能派发。" in summary
+    letter.refresh_from_db()
+    assert letter.unit == tree["t1"] and letter.events.count() == events

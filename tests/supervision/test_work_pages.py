@@ -231,7 +231,7 @@ def test_the_office_masks_phrases_and_the_public_page_shows_the_mask(client, log
     assert "李大爷" in client.get(public).content.decode()
     login(people["office"])
     html = client.get(reverse("supervision_work:letter", args=[letter.pk])).content.decode()
-    assert 'for="id_phrases"' in html
+    assert 'for="redact-phrases"' in html
     client.post(reverse("supervision_work:redact", args=[letter.pk]), {"phrases": "李大爷\n老李家\n"})
     staff = client.get(reverse("supervision_work:letter", args=[letter.pk])).content.decode()
     assert "李大爷每晚摔跤" in staff  # staff see the original
@@ -245,8 +245,11 @@ def test_the_office_masks_phrases_and_the_public_page_shows_the_mask(client, log
 def test_bad_phrases_get_an_error_and_change_nothing(client, login, dispatched, people, phrases):
     letter = _published(dispatched, people)
     login(people["office"])
-    page = client.post(reverse("supervision_work:redact", args=[letter.pk]), {"phrases": phrases}, follow=True)
-    assert page.status_code == 200 and list(page.context["messages"])
+    page = client.post(reverse("supervision_work:redact", args=[letter.pk]), {"phrases": phrases})
+    html = page.content.decode()
+    # The page again, with the answer kept and an error summary whose link leads to the field.
+    assert page.status_code == 400 and 'class="sv-error-summary' in html and 'href="#redact-phrases"' in html
+    assert 'aria-invalid="true"' in html and 'aria-describedby="redact-phrases_error' in html
     assert Letter.objects.get(pk=letter.pk).redactions == ""
     assert not AuditRecord.objects.filter(verb="letter.redact").exists()
 
@@ -254,7 +257,7 @@ def test_bad_phrases_get_an_error_and_change_nothing(client, login, dispatched, 
 def test_a_unit_cannot_redact(client, login, dispatched, people):
     letter = _published(dispatched, people)
     login(people["responder"])
-    assert b'id="id_phrases"' not in client.get(reverse("supervision_work:letter", args=[letter.pk])).content
+    assert b'id="redact-phrases"' not in client.get(reverse("supervision_work:letter", args=[letter.pk])).content
     client.post(reverse("supervision_work:redact", args=[letter.pk]), {"phrases": "李大爷"})
     assert Letter.objects.get(pk=letter.pk).redactions == ""
 
@@ -263,4 +266,4 @@ def test_a_confidential_letter_has_no_redaction_form(client, login, dispatched, 
     letter = dispatched(channel="supervision").letter
     login(people["office"])
     html = client.get(reverse("supervision_work:letter", args=[letter.pk])).content.decode()
-    assert 'id="id_phrases"' not in html
+    assert 'id="redact-phrases"' not in html

@@ -235,6 +235,7 @@ def load_site(stdout) -> HomePage:
         _add(open_gov, OpenGovernmentPage, user=editor, slug=f"zwgk-{category}", title=heading, category=category,
              reference=reference, source="县委组织部", body=_body(paragraphs))  # fmt: skip
     knowledge = _add(home, ColumnPage, user=editor, slug="zsk", title="党建知识库", kind=ColumnKind.KNOWLEDGE)
+    actions.ensure_column_workflow(actor=None, column=knowledge)  # its sub-columns' entries are reviewed too
     for slug, (title, entries) in KNOWLEDGE.items():
         sub = _add(knowledge, ColumnPage, user=editor, slug=slug, title=title, kind=ColumnKind.KNOWLEDGE)
         for i, (heading, paragraphs) in enumerate(entries, 1):

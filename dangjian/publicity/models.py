@@ -23,7 +23,7 @@ from modelcluster.fields import ParentalKey
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
 from wagtail.documents.models import AbstractDocument, Document
 from wagtail.fields import RichTextField
-from wagtail.models import Orderable, Page
+from wagtail.models import Orderable, Page, PageViewRestriction
 from wagtail.search import index
 
 from dangjian.core import calendar
@@ -44,6 +44,19 @@ CLASSIFIED_REFUSED = _(
     "may record that an offline document exists (Offline records), without its content."
 )
 INTERNAL_NEEDS_UNIT = _("Internal content must name the unit whose members may read it.")
+CLASSIFIED_MARK_REFUSED = _(
+    "This carries a classification mark (密级标志 such as 秘密★, 机密★ or 绝密★): classified content must not be "
+    "stored or published on this site. Handle it offline under the secrecy rules; you may record that an offline "
+    "document exists (Offline records), without its content."
+)
+
+
+def carries_classified_mark(*texts: str) -> bool:
+    """Whether any text bears a 密级 mark as 《党政机关公文格式》GB/T 9704-2012 prints it (the education library's
+    test, dangjian.education.files): 公开信息不涉密, so such a text is classified and never stored."""
+    from dangjian.education import files
+
+    return any(files.has_classified_mark(text) for text in texts if text)
 
 
 def check_classification(classification: str, unit_id: int | None) -> None:
@@ -101,6 +114,7 @@ class PublicityDocument(AbstractDocument):
     admin_form_fields = (*Document.admin_form_fields, "classification", "unit")
     unit_field: ClassVar[str] = "unit"
     search_fields = [*AbstractDocument.search_fields, index.SearchField("text")]
+    _text_of: object = None  # the file whose text `text` holds
 
     class Meta:
         verbose_name = _("document")
@@ -112,13 +126,25 @@ class PublicityDocument(AbstractDocument):
     def clean(self):
         super().clean()
         check_classification(self.classification, self.unit_id)
+        self._read_text()
+        if carries_classified_mark(self.title, self.text):
+            raise ValidationError({"file": CLASSIFIED_MARK_REFUSED})
 
     def save(self, *args, **kwargs):
-        if self.file and self._file_changed():
-            self.text = document_text(self.file)
+        self._read_text()
+        if carries_classified_mark(self.title, self.text):  # saved without the form's validation: still refused
+            raise ValidationError({"file": CLASSIFIED_MARK_REFUSED})
         super().save(*args, **kwargs)
         # Searchable at once, as pages are when published (not when a worker runs Wagtail's queued index task).
         index.insert_or_update_object(self)
+
+    def _read_text(self) -> None:
+        """The text of a new or replaced file, read once (validation and save both need it)."""
+        if not self.file or self._text_of is self.file:
+            return
+        if self._file_changed():
+            self.text = document_text(self.file)
+        self._text_of = self.file
 
     def _file_changed(self) -> bool:
         if self._state.adding:
@@ -251,9 +277,19 @@ class PublicityPage(Page):
             pagecache.mark(request, response, self)
         return response
 
+    def get_view_restrictions(self):
+        # Set by publicity.serving when this generation's tree shows none on the page or above it.
+        if getattr(self, "_no_view_restrictions", False):
+            return PageViewRestriction.objects.none()
+        return super().get_view_restrictions()
+
     def get_context(self, request, *args, **kwargs):
+        from dangjian.publicity import serving
+
         context = super().get_context(request, *args, **kwargs)
-        context["attachments"] = [a.document for a in self.attachments.select_related("document")]
+        attachments = self.attachments.select_related("document") if serving.has_attachments(self) else []
+        context["attachments"] = [a.document for a in attachments]
+        context["breadcrumbs"] = serving.breadcrumbs(request, self)
         context["print_view"] = request.GET.get("print") == "1"
         return context
 
@@ -386,6 +422,18 @@ class BodyPage(PublicityPage):
         from django.utils.html import strip_tags
 
         return f"{self.summary} {strip_tags(self.body)}"
+
+    def _check_classified_mark(self) -> None:
+        if carries_classified_mark(self.title, self.summary, self.text_for_search()):
+            raise ValidationError({"body": CLASSIFIED_MARK_REFUSED})
+
+    def clean(self):
+        super().clean()
+        self._check_classified_mark()
+
+    def minimal_clean(self):
+        super().minimal_clean()  # a draft too: classified content is not stored even as a revision
+        self._check_classified_mark()
 
     @property
     def date(self):

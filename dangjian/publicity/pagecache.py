@@ -24,11 +24,15 @@ import hashlib
 import threading
 import time
 import uuid
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from django.conf import settings
 from django.core.cache import caches
+from django.core.cache.backends.locmem import LocMemCache
 from django.core.exceptions import DisallowedHost
 from django.db import IntegrityError, transaction
 from django.db.models import Min
@@ -37,27 +41,33 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone, translation
 from wagtail.models import Page, PageViewRestriction, Site
 from wagtail.signals import page_published, page_unpublished, post_page_move
+from wagtail.views import serve as wagtail_serve
 
 from dangjian.portal.context import CARE_COOKIE
 
 #: Longest life of an entry, in seconds (a change ends it sooner).
 MAX_AGE = 3600
 CACHE_ALIAS = "pages"
+#: Longest life of a page in a process's near tier, in seconds (its key goes with the generation before that).
+NEAR_SECONDS = 5.0
 HEADER = "X-Page-Cache"
 _MARK = "_dangjian_cacheable_page"
+_LISTING = 0  # the mark of a listing: storable, and no page's hit to count
 #: Cookies that make a visitor someone the page may be personal to: a session (a login, a message) or messages.
 PERSONAL_COOKIES = (settings.SESSION_COOKIE_NAME, "messages")
+T = TypeVar("T")
 
 
-def _excluded_prefixes() -> tuple[str, ...]:
+def _excluded_segments() -> frozenset[str]:
+    """First path segments of the other apps (a page of the site never starts with one): not looked up."""
     from dangjian.publicity.queries import RESERVED_SLUGS
 
-    return tuple(f"/{slug}" for slug in RESERVED_SLUGS - {"publicity"})
+    return RESERVED_SLUGS - {"publicity", "sitemap.xml"}
 
 
 @dataclass(frozen=True)
 class Entry:
-    page_id: int
+    page_id: int | None  # the page whose hit a stored answer counts; None for a listing (notices, sitemap)
     until: float  # epoch seconds
     status: int
     headers: tuple[tuple[str, str], ...]
@@ -71,10 +81,7 @@ class Entry:
         return response
 
 
-# --- the generation ---------------------------------------------------------------------------------------
-
-_lock = threading.Lock()
-_known: tuple[str, float] | None = None  # (token, monotonic time read)
+# --- the generation and what one process keeps under it ----------------------------------------------------
 
 
 def _read_token() -> str:
@@ -90,22 +97,110 @@ def _read_token() -> str:
     return token
 
 
+class ProcessState:
+    """What one process keeps in its own memory, all of it valid for one generation only:
+
+    - the token as last read (reread at most once every DANGJIAN_PAGE_CACHE_CHECK_SECONDS, at once after a change
+      this process made);
+    - values derived from the page tree (`derived`: a route, a page, the withdrawn branches; bounded, dropped
+      whole when the token changes), so that rendering a page does not ask the database what it asked a moment ago;
+    - a near tier of stored pages in front of a shared cache that is not in this process (Redis): bounded, each
+      entry kept NEAR_SECONDS at most. Its keys hold the token like the shared cache's, so a change another process
+      makes reaches it as fast as it reaches the shared cache: when this process rereads the token.
+    """
+
+    def __init__(self, *, derived_size: int = 4096, near_size: int = 256) -> None:
+        self._lock = threading.Lock()
+        self._known: tuple[str, float] | None = None  # (token, monotonic time read)
+        self._derived: OrderedDict[tuple, object] = OrderedDict()
+        self._derived_token: str | None = None
+        self._derived_size = derived_size
+        self._near: OrderedDict[str, tuple[float, Entry]] = OrderedDict()
+        self._near_size = near_size
+
+    def generation(self) -> str:
+        known = self._known
+        if known is not None and time.monotonic() - known[1] < settings.DANGJIAN_PAGE_CACHE_CHECK_SECONDS:
+            return known[0]
+        token = _read_token()
+        with self._lock:
+            self._known = (token, time.monotonic())
+        return token
+
+    def forget(self) -> None:
+        with self._lock:
+            self._known = None
+            self._derived.clear()
+            self._derived_token = None
+            self._near.clear()
+
+    def derived(self, key: tuple, compute: Callable[[], T]) -> T:
+        """The value of `compute()` for `key` under the current generation, computed once per generation."""
+        token = self.generation()
+        with self._lock:
+            if self._derived_token != token:
+                self._derived.clear()
+                self._derived_token = token
+            elif key in self._derived:
+                self._derived.move_to_end(key)
+                return self._derived[key]  # type: ignore[return-value]
+        value = compute()
+        with self._lock:
+            if self._derived_token == token:  # not when the generation changed meanwhile
+                self._derived[key] = value
+                while len(self._derived) > self._derived_size:
+                    self._derived.popitem(last=False)
+        return value
+
+    def lookup(self, cache, key: str) -> Entry | None:
+        """A stored page: from the near tier, else from the shared cache (and then kept near)."""
+        near = _near_tier_wanted(cache)
+        if near:
+            with self._lock:
+                found = self._near.get(key)
+                if found is not None and found[0] > time.monotonic():
+                    self._near.move_to_end(key)
+                    return found[1]
+        entry = cache.get(key)
+        if not isinstance(entry, Entry):
+            return None
+        if near:
+            self._keep_near(key, entry)
+        return entry
+
+    def store(self, cache, key: str, entry: Entry, seconds: int) -> None:
+        cache.set(key, entry, seconds)
+        if _near_tier_wanted(cache):
+            self._keep_near(key, entry)
+
+    def _keep_near(self, key: str, entry: Entry) -> None:
+        with self._lock:
+            self._near[key] = (time.monotonic() + NEAR_SECONDS, entry)
+            self._near.move_to_end(key)
+            while len(self._near) > self._near_size:
+                self._near.popitem(last=False)
+
+
+def _near_tier_wanted(cache) -> bool:
+    # A local-memory cache is this process's memory already: a tier in front of it would only copy it.
+    return NEAR_SECONDS > 0 and not isinstance(cache, LocMemCache)
+
+
+#: This process's state.
+process = ProcessState()
+
+
 def generation() -> str:
-    global _known
-    known = _known
-    if known is not None and time.monotonic() - known[1] < settings.DANGJIAN_PAGE_CACHE_CHECK_SECONDS:
-        return known[0]
-    token = _read_token()
-    with _lock:
-        _known = (token, time.monotonic())
-    return token
+    return process.generation()
+
+
+def derived(key: tuple, compute: Callable[[], T]) -> T:
+    return process.derived(key, compute)
 
 
 def forget() -> None:
-    """Reread the token on the next request (after a change, and between tests)."""
-    global _known
-    with _lock:
-        _known = None
+    """Reread the token on the next request and drop what was derived under it (after a change, between tests)."""
+    process.forget()
 
 
 def bump(**_signal_kwargs) -> None:
@@ -130,8 +225,9 @@ _WATCHED: tuple[type, ...] = (Page, PageViewRestriction, Site)
 
 def _on_model_change(sender, instance, **kwargs) -> None:
     from dangjian.publicity.models import PublicityDocument
+    from dangjian.supervision.models import Bulletin  # the published ones are listed with the notices
 
-    if isinstance(instance, (*_WATCHED, PublicityDocument)):
+    if isinstance(instance, (*_WATCHED, PublicityDocument, Bulletin)):
         bump()
 
 
@@ -155,9 +251,16 @@ def mark(request: HttpRequest, response: HttpResponse, page) -> None:
         setattr(response, _MARK, page.pk)
 
 
+def mark_listing(request: HttpRequest, response: HttpResponse) -> None:
+    """Called by a listing of public pages (the notices, the sitemap): this answer is what any anonymous visitor
+    gets, built from `queries.public_pages` or `visible_pages` of the anonymous reader."""
+    if not request.user.is_authenticated:
+        setattr(response, _MARK, _LISTING)
+
+
 def key_for(request: HttpRequest) -> str | None:
     """The cache key of this request, or None when it may not be answered from the cache."""
-    if request.method != "GET" or request.path.startswith(_excluded_prefixes()):
+    if request.method != "GET" or request.path.split("/", 2)[1] in _excluded_segments():
         return None
     if any(name in request.COOKIES for name in PERSONAL_COOKIES):
         return None
@@ -203,12 +306,13 @@ class AnonymousPageCacheMiddleware:
         if key is None:
             return self.get_response(request)
         cache = caches[CACHE_ALIAS]
-        entry = cache.get(key)
+        entry = process.lookup(cache, key)
         now = timezone.now()
-        if isinstance(entry, Entry) and entry.until > now.timestamp():
+        if entry is not None and entry.until > now.timestamp():
             from dangjian.publicity import hits
 
-            hits.count(entry.page_id)
+            if entry.page_id:
+                hits.count(entry.page_id)
             return entry.response()
         response = self.get_response(request)
         if _storable(request, response):
@@ -216,7 +320,14 @@ class AnonymousPageCacheMiddleware:
             seconds = int((until - now).total_seconds())
             if seconds > 0:
                 headers = tuple((k, v) for k, v in response.headers.items() if k.lower() != "set-cookie")
-                entry = Entry(getattr(response, _MARK), until.timestamp(), 200, headers, response.content)
-                cache.set(key, entry, seconds)
+                entry = Entry(getattr(response, _MARK) or None, until.timestamp(), 200, headers, response.content)
+                process.store(cache, key, entry, seconds)
                 response.headers[HEADER] = "miss"
         return response
+
+    def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs) -> None:
+        """A page of the tree is routed from what this generation knows already (publicity.serving)."""
+        if view_func is wagtail_serve:
+            from dangjian.publicity import serving
+
+            serving.prepare(request, view_args[0] if view_args else view_kwargs.get("path", ""))

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
-from wagtail.models import Page, PageViewRestriction
+from wagtail.models import Page
 from wagtail.query import PageQuerySet
 
 from dangjian.core.models import PATH_STEP, Unit
 from dangjian.core.permissions import scope_for
+from dangjian.publicity import serving
 from dangjian.publicity.models import (
     ArticlePage,
     BodyPage,
@@ -64,10 +65,6 @@ def unit_q(user, field: str = "unit") -> Q:
     return condition
 
 
-def _restricted_paths() -> list[str]:
-    return list(PageViewRestriction.objects.values_list("page__path", flat=True))
-
-
 def _withdrawn(now) -> Q:
     """Pages that are not on the site now: drafts, unpublished or expired pages (live or not, Wagtail lets a
     page stay live under a withdrawn parent)."""
@@ -77,7 +74,7 @@ def _withdrawn(now) -> Q:
 def _withdrawn_branches(now) -> list[str]:
     """The paths of withdrawn pages that have pages below them: nothing below a withdrawn page is on the site,
     or its URL, breadcrumbs and listings would show the withdrawn page's slug and title."""
-    return list(PublicityPage.objects.filter(_withdrawn(now), numchild__gt=0).values_list("path", flat=True))
+    return serving.tree().withdrawn_branches(now)
 
 
 def visible_pages(user, model: type[PublicityPage] = PublicityPage) -> PageQuerySet:
@@ -87,7 +84,7 @@ def visible_pages(user, model: type[PublicityPage] = PublicityPage) -> PageQuery
     for path in _withdrawn_branches(now):
         qs = qs.exclude(path__startswith=path)
     public = Q(classification=Classification.PUBLIC)
-    for path in _restricted_paths():
+    for path in serving.tree().restricted:
         public &= ~Q(path__startswith=path)
     internal = Q(classification=Classification.INTERNAL) & unit_q(user)
     return qs.filter(public | internal)
@@ -107,10 +104,10 @@ def can_view(user, page: Page) -> bool:
     now = timezone.now()
     if not page.live or (page.expire_at is not None and page.expire_at <= now):
         return False
-    if PublicityPage.objects.ancestor_of(page).filter(_withdrawn(now)).exists():
+    if serving.tree().withdrawn_above(page.path, now):
         return False  # under a draft, unpublished or expired page: not on the site
     if page.classification == Classification.PUBLIC:
-        return not page.get_view_restrictions().exists()
+        return not serving.has_view_restrictions(page)
     return page.classification == Classification.INTERNAL and in_unit(user, page.unit)
 
 

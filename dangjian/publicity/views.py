@@ -9,9 +9,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from wagtail.models import Site
 
-from dangjian.publicity import actions
+from dangjian.publicity import actions, pagecache, serving
 from dangjian.publicity.forms import ObjectionForm
 from dangjian.publicity.models import HomePage, NoticeKind, NoticePage, PublicityPage
 from dangjian.publicity.queries import can_view, public_pages, visible_pages
@@ -21,7 +20,8 @@ PAGE_SIZE = 20
 
 def home(request: HttpRequest) -> HttpResponse:
     """The Wagtail site root (the publicity home page), served at /publicity/ since "/" is the portal's."""
-    site = Site.find_for_request(request)
+    site = serving.site_for(request)
+    setattr(request, "_wagtail_site", site)  # noqa: B010  (where Wagtail's page URLs look for it)
     page = site.root_page.specific if site is not None else None
     if not isinstance(page, HomePage) or not can_view(request.user, page):
         raise Http404
@@ -43,17 +43,20 @@ def notices(request: HttpRequest) -> HttpResponse:
     if kind in NoticeKind.values:
         qs = qs.filter(kind=kind)
     page_obj = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(
+    response = render(
         request,
         "publicity/notices.html",
         {"page_obj": page_obj, "kinds": NoticeKind.choices, "kind": kind, "bulletins": _bulletins()},
     )
+    pagecache.mark_listing(request, response)  # a published bulletin starts a new generation too
+    return response
 
 
 def sitemap(request: HttpRequest) -> HttpResponse:
     """sitemap.xml (sitemaps.org protocol 0.9): public, live pages only, whoever asks."""
     pages = public_pages(PublicityPage).order_by("path").only("url_path", "last_published_at", "pk")
     response = render(request, "publicity/sitemap.xml", {"pages": pages}, content_type="application/xml")
+    pagecache.mark_listing(request, response)
     return response
 
 

@@ -83,3 +83,16 @@ def test_draft_and_expired_pages_are_not_served(site, client):
     ArticlePage.objects.filter(pk=expired.pk).update(expire_at=timezone.now() - timedelta(minutes=1))
     assert client.get(f"/jcdj/{draft.slug}/").status_code == 404
     assert client.get(f"/jcdj/{expired.slug}/").status_code == 404
+
+
+def test_an_article_whose_text_bears_a_classification_mark_is_refused_even_as_a_draft(site, article):
+    before = (ArticlePage.objects.count(), Revision.objects.count())
+    with pytest.raises(ValidationError) as refused:
+        add_page(site["news"], title="会议纪要", body="<p>秘密★1年</p><p>会议纪要正文</p>")
+    assert "body" in refused.value.message_dict
+    assert (ArticlePage.objects.count(), Revision.objects.count()) == before
+    article.body = "<p>机密★</p>"
+    with pytest.raises(ValidationError):
+        article.save_revision()
+    revisions = Revision.objects.filter(object_id=str(article.pk))
+    assert revisions.exists() and not any("机密" in r.content.get("body", "") for r in revisions)

@@ -13,8 +13,9 @@ from dangjian.education import samples
 from dangjian.publicity.models import Classification, PageAttachment, PublicityDocument
 
 
-def document(title: str, **fields) -> PublicityDocument:
-    doc = PublicityDocument(title=title, file=ContentFile(samples.pdf([title]), name="doc.pdf"), **fields)
+def document(title: str, text_lines: list[str] | None = None, **fields) -> PublicityDocument:
+    pdf = samples.pdf(text_lines or [title])
+    doc = PublicityDocument(title=title, file=ContentFile(pdf, name="doc.pdf"), **fields)
     doc.full_clean()
     doc.save()
     return doc
@@ -56,3 +57,40 @@ def test_a_public_page_cannot_carry_an_internal_document(article, internal):
     with pytest.raises(ValidationError) as refused:
         PageAttachment(page=article, document=internal).clean()
     assert "document" in refused.value.message_dict
+
+
+@pytest.mark.parametrize("mark", ["秘密★", "机密★一年", "绝密 ★"])
+def test_a_document_whose_text_bears_a_classification_mark_is_refused_and_not_stored(site, mark):
+    from django.core.files.storage import default_storage
+
+    before = set(default_storage.listdir("documents")[1]) if default_storage.exists("documents") else set()
+    with pytest.raises(ValidationError) as refused:
+        document("会议纪要", text_lines=[f"{mark}", "会昌县委组织部会议纪要"])
+    assert "file" in refused.value.message_dict and "密级" in " ".join(refused.value.message_dict["file"])
+    unvalidated = PublicityDocument(title="纪要", file=ContentFile(samples.pdf([mark, "正文"]), name="m.pdf"))
+    with pytest.raises(ValidationError):
+        unvalidated.save()  # saved without the form's validation: refused all the same
+    assert not PublicityDocument.objects.exists()
+    after = set(default_storage.listdir("documents")[1]) if default_storage.exists("documents") else set()
+    assert after == before  # no file was written either
+
+
+def test_a_document_that_only_mentions_secrecy_is_stored_with_its_text(site):
+    doc = document("保密工作须知", text_lines=["保密工作须知：涉密文件不得上网", "公开信息不涉密"])
+    assert "保密工作须知" in doc.text and PublicityDocument.objects.filter(pk=doc.pk).exists()
+
+
+def test_an_internal_attachment_is_marked_internal_on_its_page(site, client, make_user, internal):
+    from dangjian.publicity.models import ColumnPage
+    from tests.publicity.conftest import add_page
+
+    tree = site["tree"]
+    column = add_page(
+        site["home"], ColumnPage, title="内部", slug="nb", classification=Classification.INTERNAL, unit=tree["t1"]
+    )
+    page = add_page(column, title="内部通知", classification=Classification.INTERNAL, unit=tree["t1"], publish=False)
+    PageAttachment.objects.create(page=page, document=internal)
+    page.save_revision().publish()
+    client.force_login(make_user("own", (RoleKind.MEMBER, tree["t1"])))
+    html = client.get(page.url).content.decode()
+    assert "文武坝镇内部材料" in html and '<strong class="internal">' in html

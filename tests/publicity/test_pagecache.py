@@ -168,3 +168,89 @@ def test_an_entry_lives_no_longer_than_the_next_expiry_of_a_page(site, article):
     soon = now + timedelta(minutes=5)
     expiring = add_page(site["news"], title="限时公开", classification=Classification.PUBLIC, expire_at=soon)
     assert expiring.live and pagecache._until(now) == soon
+
+
+def test_the_notices_list_and_the_sitemap_are_cached_until_a_publish(site, article, client, make_user):
+    from dangjian.supervision.models import Bulletin
+
+    for url in ("/publicity/notices/", "/sitemap.xml"):
+        assert cached(client.get(url)) == MISS
+        assert cached(client.get(url)) == HIT
+    notice = add_page(site["news"], NoticePage, title="政绩概要公示", kind=NoticeKind.PERFORMANCE, period_workdays=0)
+    listed = client.get("/publicity/notices/")
+    assert cached(listed) == MISS and "政绩概要公示" in listed.content.decode()
+    sitemap = client.get("/sitemap.xml")
+    assert cached(sitemap) == MISS and notice.url in sitemap.content.decode()
+    assert cached(client.get("/publicity/notices/")) == HIT
+    leader = make_user("leader")
+    month = timezone.localdate().replace(day=1)
+    Bulletin.objects.create(month=month, title="十一月通报批评", published_at=timezone.now(), published_by=leader)
+    listed = client.get("/publicity/notices/")
+    assert cached(listed) == MISS and "十一月通报批评" in listed.content.decode()
+    assert hits.pending() == 0  # a listing is no page's hit
+
+
+def test_a_column_whose_slug_begins_like_another_apps_address_is_cached(site, client):
+    from dangjian.publicity.models import ColumnPage
+
+    column = add_page(site["home"], ColumnPage, title="媒体报道", slug="media-reports")
+    assert cached(client.get(column.url)) == MISS
+    assert cached(client.get(column.url)) == HIT
+    assert cached(client.get("/media/x.css")) is None
+
+
+class SharedCache:
+    """A shared page cache that is not this process's memory: Redis when the suite runs with it, else files."""
+
+    @staticmethod
+    def make(tmp_path):
+        from django.core.cache import caches
+        from django.core.cache.backends.filebased import FileBasedCache
+        from django.core.cache.backends.locmem import LocMemCache
+
+        cache = caches[pagecache.CACHE_ALIAS]
+        return FileBasedCache(str(tmp_path / "pages"), {}) if isinstance(cache, LocMemCache) else cache
+
+
+def _entry(text: str) -> pagecache.Entry:
+    return pagecache.Entry(None, timezone.now().timestamp() + 60, 200, (("Content-Type", "text/html"),), text.encode())
+
+
+def test_the_near_tier_answers_without_the_shared_cache_and_only_briefly(site, tmp_path, monkeypatch):
+    shared = SharedCache.make(tmp_path)
+    one = pagecache.ProcessState()
+    key = f"page:{one.generation()}:k"
+    one.store(shared, key, _entry("页面"), 60)
+    shared.delete(key)
+    assert one.lookup(shared, key).content == "页面".encode()  # from the near tier
+    clock = [0.0]
+    monkeypatch.setattr(pagecache.time, "monotonic", lambda: clock[0])
+    one.store(shared, key, _entry("页面"), 60)
+    shared.delete(key)
+    clock[0] += pagecache.NEAR_SECONDS + 0.1
+    assert one.lookup(shared, key) is None
+
+
+def test_a_publish_in_one_process_reaches_another_processs_near_tier_when_it_rereads_the_token(
+    site, article, tmp_path, settings, monkeypatch
+):
+    """Two processes (two states, one shared cache and one database): B's near tier holds a page; A publishes;
+    B answers from its tier until it rereads the token (at most DANGJIAN_PAGE_CACHE_CHECK_SECONDS), then not."""
+    settings.DANGJIAN_PAGE_CACHE_CHECK_SECONDS = 1.0  # as in production
+    shared = SharedCache.make(tmp_path)
+    clock = [1000.0]
+    monkeypatch.setattr(pagecache.time, "monotonic", lambda: clock[0])
+    a, b = pagecache.ProcessState(), pagecache.ProcessState()
+    old = f"page:{b.generation()}:article"
+    a.store(shared, old, _entry("旧标题"), 60)
+    assert b.lookup(shared, old).content == "旧标题".encode()
+    article.title = "新标题"
+    article.save_revision().publish()  # in process A: a new token in the database
+    a.forget()
+    assert a.generation() != b.generation()  # B still holds the old token: its window
+    assert pagecache.NEAR_SECONDS > settings.DANGJIAN_PAGE_CACHE_CHECK_SECONDS
+    clock[0] += settings.DANGJIAN_PAGE_CACHE_CHECK_SECONDS  # B's window is over; its near entry is still there
+    new = f"page:{b.generation()}:article"
+    assert new != old and b.generation() == a.generation()
+    assert b.lookup(shared, old) is not None  # kept near, but under a token no request uses any more
+    assert b.lookup(shared, new) is None  # rendered afresh: neither tier has anything under the new token

@@ -79,3 +79,33 @@ def test_the_scheduler_publishes_a_page_at_its_go_live_time_and_takes_it_down_at
     assert AuditRecord.objects.filter(verb="page.schedule", object_id=str(scheduled.pk)).count() == 1
     assert AuditRecord.objects.filter(verb="page.publish", object_id=str(scheduled.pk)).count() == 1
     assert AuditRecord.objects.filter(verb="page.expire", object_id=str(expiring.pk)).count() == 1
+
+
+def test_a_knowledge_base_entry_of_the_demo_is_reviewed_before_it_is_published(tree, make_user, client):
+    import io
+
+    from wagtail.models import Page
+
+    from dangjian.publicity import demo
+    from dangjian.publicity.models import ColumnKind, ColumnPage, KnowledgeEntryPage
+
+    editor = make_user("editor", (RoleKind.EDITOR, tree["county"]))
+    reviewer = make_user("reviewer", (RoleKind.REVIEWER, tree["county"]))
+    home = demo.load_site(io.StringIO())
+    for column in ColumnPage.objects.child_of(home):
+        assert column.get_workflow() is not None, column.title
+    knowledge = ColumnPage.objects.child_of(home).get(kind=ColumnKind.KNOWLEDGE)
+    workflow = knowledge.get_workflow()
+    assert all(entry.get_workflow() == workflow for entry in KnowledgeEntryPage.objects.all())
+
+    section = ColumnPage.objects.child_of(knowledge).first()
+    entry = add_page(section, KnowledgeEntryPage, title="党支部“三会一课”制度问答", publish=False, user=editor)
+    state = workflow.start(Page.objects.get(pk=entry.pk).specific, editor)
+    task_state = state.current_task_state
+    assert task_state.task.specific.get_actions(entry, editor) == []
+    assert client.get(entry.url).status_code == 404
+    task_state.task.specific.on_action(task_state, reviewer, "approve")
+    entry.refresh_from_db()
+    assert entry.live and client.get(entry.url).status_code == 200
+    assert entry.title in client.get(section.url).content.decode()
+    assert AuditRecord.objects.filter(verb="page.publish", object_id=str(entry.pk), actor_id=reviewer.pk).exists()

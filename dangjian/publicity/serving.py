@@ -1,0 +1,133 @@
+"""Serving a page of the public site without asking the database again what it answered a moment ago.
+
+The site of a host, the page a path routes to, the page itself, its breadcrumbs, which pages carry attachments,
+and the facts of the tree the visibility rule needs (withdrawn branches, view restrictions, aliases) change only
+when the page cache's generation changes (a publish, a save, a move, a restriction: `pagecache.bump`). They are
+therefore derived once per generation and kept in the process (`pagecache.derived`), and a page is rendered from
+them: for a visitor without a session and for a logged-in reader alike, since none of them depends on who asks
+(the visibility rule is still applied to the reader on every request, `queries.can_view`). A change made by another
+process is seen when this process rereads the token, within DANGJIAN_PAGE_CACHE_CHECK_SECONDS, as for stored pages.
+
+Routing by path alone holds because no page type of the site overrides `Page.route` (none is routable).
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Q
+from django.http import Http404, HttpRequest
+from django.http.request import split_domain_port
+from wagtail.models import Page, PageViewRestriction, Site
+from wagtail.url_routing import RouteResult
+
+from dangjian.publicity import pagecache
+
+
+@dataclass(frozen=True)
+class Tree:
+    """What the visibility rule needs to know of the whole tree (small: a few rows on any real site)."""
+
+    #: (path, live, expire_at) of pages that have pages below them and are, or will be at expire_at, off the site.
+    withdrawable: tuple[tuple[str, bool, datetime | None], ...]
+    #: Paths of pages with a Wagtail view restriction.
+    restricted: tuple[str, ...]
+    #: Paths of alias pages (Wagtail checks an alias's restrictions on the page it is an alias of).
+    aliases: tuple[str, ...]
+
+    def withdrawn_branches(self, now: datetime) -> list[str]:
+        return [p for p, live, expire_at in self.withdrawable if not live or (expire_at and expire_at <= now)]
+
+    def withdrawn_above(self, path: str, now: datetime) -> bool:
+        return any(path.startswith(p) and path != p for p in self.withdrawn_branches(now))
+
+    def restricted_at_or_above(self, path: str) -> bool:
+        return any(path.startswith(p) for p in self.restricted)
+
+    def alias_at_or_above(self, path: str) -> bool:
+        return any(path.startswith(p) for p in self.aliases)
+
+
+def _read_tree() -> Tree:
+    from dangjian.publicity.models import PublicityPage
+
+    withdrawable = PublicityPage.objects.filter(Q(live=False) | Q(expire_at__isnull=False), numchild__gt=0)
+    return Tree(
+        withdrawable=tuple(withdrawable.values_list("path", "live", "expire_at")),
+        restricted=tuple(PageViewRestriction.objects.values_list("page__path", flat=True)),
+        aliases=tuple(Page.objects.filter(alias_of__isnull=False).values_list("path", flat=True)),
+    )
+
+
+def tree() -> Tree:
+    return pagecache.derived(("tree",), _read_tree)
+
+
+def has_view_restrictions(page: Page) -> bool:
+    """Whether a Wagtail view restriction applies to the page (on it or above it)."""
+    facts = tree()
+    if facts.alias_at_or_above(page.path):
+        return page.get_view_restrictions().exists()  # resolved through the alias's source, as Wagtail does
+    return facts.restricted_at_or_above(page.path)
+
+
+def site_for(request: HttpRequest) -> Site | None:
+    """Wagtail's site for the request's host and port (`Site.find_for_request`), found once per generation."""
+    hostname = split_domain_port(request.get_host())[0]  # CommonMiddleware has checked ALLOWED_HOSTS
+    key = ("site", hostname, request.get_port())
+    site = pagecache.derived(key, lambda: Site._find_for_request(request))
+    return copy.copy(site)  # each request its own instance: nothing one request caches on it reaches another
+
+
+def _route(request: HttpRequest, site: Site, path: str) -> tuple[type[Page], int, tuple, dict] | None:
+    components = [component for component in path.split("/") if component]
+    try:
+        page, args, kwargs = site.root_page.localized.specific.route(request, components)
+    except Http404:
+        return None
+    pagecache.derived(("page", page.pk), lambda: page)
+    return type(page), page.pk, tuple(args or ()), dict(kwargs or {})
+
+
+def route(request: HttpRequest, path: str) -> RouteResult | None:
+    """What Wagtail's `Page.route_for_request` answers, from the routes and pages of this generation."""
+    site = site_for(request)
+    if site is None:
+        return None
+    found = pagecache.derived(("route", site.pk, path), lambda: _route(request, site, path))
+    if found is None:
+        return None
+    model, pk, args, kwargs = found
+    page = copy.copy(pagecache.derived(("page", pk), lambda: model.objects.get(pk=pk)))
+    facts = tree()
+    if not facts.alias_at_or_above(page.path) and not facts.restricted_at_or_above(page.path):
+        page._no_view_restrictions = True  # PublicityPage.get_view_restrictions: none, without a query
+    return RouteResult(page, list(args), kwargs)
+
+
+def prepare(request: HttpRequest, path: str) -> None:
+    """Give Wagtail's `serve` view the site and route of the request (it looks for them on the request first)."""
+    if not hasattr(request, "_wagtail_route_for_request"):
+        setattr(request, "_wagtail_site", site_for(request))  # noqa: B010  (Wagtail's attributes, not HttpRequest's)
+        setattr(request, "_wagtail_route_for_request", route(request, path))  # noqa: B010
+
+
+def breadcrumbs(request: HttpRequest, page: Page) -> list[tuple[str, str | None]]:
+    """(title, url) of the page's ancestors below the home page, the links of the breadcrumb trail."""
+    site = Site.find_for_request(request)
+
+    def read() -> list[tuple[str, str | None]]:
+        return [(a.title, a.get_url(request)) for a in page.get_ancestors()[2:]]
+
+    return pagecache.derived(("breadcrumbs", site.pk if site else None, page.path[: -Page.steplen]), read)
+
+
+def has_attachments(page: Page) -> bool:
+    from dangjian.publicity.models import PageAttachment
+
+    attached = pagecache.derived(
+        ("attached",), lambda: frozenset(PageAttachment.objects.values_list("page_id", flat=True))
+    )
+    return page.pk in attached

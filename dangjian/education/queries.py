@@ -382,3 +382,17 @@ def quiz_results(user, quiz: Quiz) -> QuizResults:
     branches = sorted(rows.values(), key=lambda r: units[r.unit_id].path)
     townships = [by_township[k] for k in sorted(by_township)]
     return QuizResults(quiz, branches, townships, total)
+
+
+def quiz_non_takers(user, quiz: Quiz, unit: Unit | None = None) -> QuerySet[Role]:
+    """The members (member roles) of the test's units, in the units the staff user may see (and under `unit` when
+    given), who have not submitted an attempt at it: one row per member role, by unit and name."""
+    roles = Role.objects.filter(kind=RoleKind.MEMBER, unit__path__startswith=(unit or quiz.unit).path)
+    took = Attempt.objects.submitted().filter(quiz=quiz).values("user_id")
+    return (
+        scope_for(user)
+        .filter(roles, kinds=STAFF_KINDS)
+        .exclude(user_id__in=took)
+        .select_related("user", "unit")
+        .order_by("unit__path", "user__username", "pk")
+    )

@@ -20,6 +20,7 @@ urlpatterns = [
     path("leaderboard/", views.leaderboard, name="leaderboard"),
     path("quizzes/", views.quizzes, name="quizzes"),
     path("quizzes/<int:pk>/results/", views.quiz_results, name="quiz_results"),
+    path("quizzes/<int:pk>/not-taken/", views.quiz_non_takers, name="quiz_non_takers"),
     path("quizzes/banks/", views.banks, name="banks"),
     path("quizzes/banks/<int:pk>/import/", views.bank_import, name="bank_import"),
 ]

@@ -21,12 +21,14 @@ from dangjian.core.models import Unit, UnitKind, User
 from dangjian.core.permissions import STAFF_KINDS, scope_for
 from dangjian.education import actions, forms, learning, package, queries
 from dangjian.education.models import (
+    Attempt,
     ClassReport,
     PlayRequest,
     Programme,
     ProgrammeItem,
     ProgrammeState,
     QuestionBank,
+    QuizKind,
     RequestState,
     Resource,
     Station,
@@ -354,6 +356,26 @@ def quiz_results(request: HttpRequest, pk: int) -> HttpResponse:
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
     return render(request, "education/work/quiz_results.html",
                   {"quiz": item, "results": results, "page": page, "township": township})  # fmt: skip
+
+
+@require_safe
+def quiz_non_takers(request: HttpRequest, pk: int) -> HttpResponse:
+    """The members of the user's units who have not taken a special test, by branch; `?unit=` narrows it to one."""
+    _require_staff(request)
+    item = get_object_or_404(
+        queries.staff_quizzes(request.user).filter(kind=QuizKind.TEST).select_related("unit"), pk=pk
+    )
+    unit = None
+    if "unit" in request.GET:
+        unit = get_object_or_404(
+            scope_for(request.user).filter(Unit.objects.filter(path__startswith=item.unit.path), kinds=STAFF_KINDS),
+            pk=request.GET["unit"] if request.GET["unit"].isdigit() else 0,
+        )
+    rows = queries.quiz_non_takers(request.user, item, unit)
+    started = set(Attempt.objects.filter(quiz=item, submitted_at__isnull=True).values_list("user_id", flat=True))
+    page = Paginator(rows, PAGE_SIZE * 2).get_page(request.GET.get("page"))
+    return render(request, "education/work/quiz_non_takers.html",
+                  {"quiz": item, "page": page, "unit": unit, "started": started})  # fmt: skip
 
 
 def _banks(request: HttpRequest):

@@ -1,4 +1,5 @@
-"""The education supermarket's workbench panels: a station's programme and report, the township's weak stations."""
+"""The education supermarket's workbench panels: a station's programme and report, the township's weak stations,
+the special tests open in the user's units."""
 
 from __future__ import annotations
 
@@ -9,8 +10,17 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dangjian.core.models import RoleKind
+from dangjian.core.permissions import STAFF_KINDS
 from dangjian.education import queries
-from dangjian.education.models import ClassReport, PlayRequest, Programme, ProgrammeState, RequestState, Station
+from dangjian.education.models import (
+    ClassReport,
+    PlayRequest,
+    Programme,
+    ProgrammeState,
+    QuizKind,
+    RequestState,
+    Station,
+)
 from dangjian.portal.workbench import DUE, LATE, WAITING, Panel, WorkItem, register
 
 #: Roles above the stations that watch their monthly minimum (the township and the county).
@@ -36,4 +46,10 @@ def education_panel(user, scope):
         card = queries.report_card(user, last_month, kinds=OVERSIGHT_ROLES)
         url = reverse("education_work:report_card") + f"?month={last_month:%Y-%m}"
         items.append(WorkItem(_("Stations below the monthly minimum last month"), card.county.below, url, LATE))
+    if scope.has_kind(*STAFF_KINDS):
+        now = timezone.now()
+        tests = queries.staff_quizzes(user).filter(
+            kind=QuizKind.TEST, is_published=True, opens_at__lte=now, closes_at__gt=now
+        )
+        items.append(WorkItem(_("Special tests open"), tests.count(), reverse("education_work:quizzes"), WAITING))
     return [Panel(_("Distance education"), items, order=40)] if items else []

@@ -454,6 +454,57 @@ def test_a_test_of_another_township_is_not_found_for_its_staff(client, tree, mak
     assert client.get(reverse("education_work:quiz_results", args=[t2_test.pk])).status_code == 404
 
 
+def test_the_members_who_have_not_taken_a_test_are_listed_for_the_staffs_units_only(
+    client, tree, make_user, test, django_assert_max_num_queries
+):
+    took = make_user("took", (RoleKind.MEMBER, tree["v1"]))
+    make_user("idle1", (RoleKind.MEMBER, tree["v1"]))
+    unfinished = make_user("unfinished", (RoleKind.MEMBER, tree["v1"]))
+    make_user("idle2", (RoleKind.MEMBER, tree["v2"]))
+    attempt = actions.start_attempt(user=took, quiz_=test)
+    actions.submit_attempt(user=took, attempt=attempt, answers=_answers(attempt, right=1))
+    actions.start_attempt(user=unfinished, quiz_=test)
+    head = make_user("head", (RoleKind.UNIT_HEAD, tree["t1"]))
+    county = make_user("org", (RoleKind.ORG_ADMIN, tree["county"]))
+
+    assert [r.user.username for r in queries.quiz_non_takers(head, test)] == ["idle1", "unfinished"]
+    assert [r.user.username for r in queries.quiz_non_takers(county, test)] == ["idle1", "unfinished", "idle2"]
+    assert [r.user.username for r in queries.quiz_non_takers(county, test, tree["v2"])] == ["idle2"]
+
+    url = reverse("education_work:quiz_non_takers", args=[test.pk])
+    login_verified(client, head)
+    with django_assert_max_num_queries(14):
+        page = client.get(url).content.decode()
+    assert "idle1" in page and "unfinished" in page and "idle2" not in page and ">took<" not in page
+    assert "已开始，未提交" in page  # the member who started and did not submit is told apart
+    assert url in client.get(reverse("education_work:quiz_results", args=[test.pk])).content.decode()
+    # A unit outside the staff member's reach is not found, and so is the list of a daily quiz.
+    assert client.get(url, {"unit": tree["v2"].pk}).status_code == 404
+    assert client.get(url, {"unit": "x"}).status_code == 404
+    client.force_login(took)
+    assert client.get(url).status_code == 403
+
+
+def test_the_list_of_non_takers_is_for_special_tests_only(client, tree, make_user, daily):
+    login_verified(client, make_user("org", (RoleKind.ORG_ADMIN, tree["county"])))
+    assert client.get(reverse("education_work:quiz_non_takers", args=[daily.pk])).status_code == 404
+
+
+def test_the_workbench_counts_the_open_special_tests_and_links_to_the_quizzes(client, tree, make_user, test, daily):
+    from dangjian.core.permissions import scope_for
+    from dangjian.education.workbench import education_panel
+
+    head = make_user("head", (RoleKind.UNIT_HEAD, tree["t1"]))
+    [panel] = education_panel(head, scope_for(head))
+    [item] = [i for i in panel.items if i.url == reverse("education_work:quizzes")]
+    assert item.count == 1  # the special test; the daily quiz is not counted
+    login_verified(client, head)
+    page = client.get(reverse("portal:workbench")).content.decode()
+    assert reverse("education_work:quizzes") in page
+    member = make_user("plain", (RoleKind.MEMBER, tree["v1"]))
+    assert education_panel(member, scope_for(member)) == []
+
+
 # --- managing banks --------------------------------------------------------------------------------------
 
 HEADER = ["题型", "题干", "选项A", "选项B", "选项C", "选项D", "答案", "解析"]

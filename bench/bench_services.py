@@ -17,6 +17,27 @@ def _peak_rss_mb() -> float:
     return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
 
 
+def _store(people: list) -> None:
+    """Rows straight into the table, each value as its field prepares it: COPY on PostgreSQL, one executemany on
+    SQLite (bulk_create is held to 32 rows a statement there by SQLite's 999 parameters, and took minutes for a
+    million)."""
+    from django.db import connection, transaction
+
+    from dangjian.services.registry.models import Person
+
+    fields = [f for f in Person._meta.concrete_fields if not f.primary_key]
+    rows = [tuple(f.get_db_prep_save(getattr(p, f.attname), connection) for f in fields) for p in people]
+    qn = connection.ops.quote_name
+    into = f"{qn(Person._meta.db_table)} ({', '.join(qn(f.column) for f in fields)})"
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.copy(f"COPY {into} FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            cursor.executemany(f"INSERT INTO {into} VALUES ({', '.join(['%s'] * len(fields))})", rows)  # noqa: S608
+
+
 def _people(branches, start: int, stop: int) -> None:
     """Members made straight into the table (the actions' checks are what the import benchmark measures)."""
     from datetime import date
@@ -33,11 +54,11 @@ def _people(branches, start: int, stop: int) -> None:
         batch.append(Person(name=name, name_pinyin=pinyin, name_initials=initials, gender="male",
                             branch=branches[i % len(branches)], joined_date=date(2010, 7, 1),
                             full_member_date=date(2011, 7, 1), category="farmer"))  # fmt: skip
-        if len(batch) == 20_000:
-            Person.objects.bulk_create(batch, batch_size=5000)
+        if len(batch) == 50_000:
+            _store(batch)
             batch = []
             progress(f"{i + 1:,} members")
-    Person.objects.bulk_create(batch, batch_size=5000)
+    _store(batch)
 
 
 def _search_p95(user) -> float:
@@ -95,6 +116,13 @@ def run() -> list[Result]:
     t0 = time.perf_counter()
     done = run_month(actor=None, month=date(2026, 1, 1))
     elapsed = time.perf_counter() - t0
-    results.append(Result(f"monthly dues run over {BIG + IMPORT_ROWS:,} members", elapsed, "s", "< 60 s",
-                          elapsed < 60, f"{done.created:,} lines"))  # fmt: skip
+    members = BIG + IMPORT_ROWS
+    complete = done.created == members
+    results.append(Result(f"monthly dues run over {members:,} members", elapsed, "s", "< 60 s",
+                          elapsed < 60 and complete, f"{done.created:,} lines"))  # fmt: skip
+    # The target is a million members in 60 s; a QUICK run's rate says whether the full size would meet it.
+    rate = done.created / elapsed
+    note = f"10⁶ members in ≈ {1_000_000 / rate:.0f} s"
+    results.append(Result("monthly dues run, lines per second", rate, "/s", "≥ 16,667 /s (10⁶ in 60 s)",
+                          rate >= 1_000_000 / 60 and complete, note))  # fmt: skip
     return results

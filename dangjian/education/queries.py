@@ -14,6 +14,7 @@ from dangjian.core.permissions import STAFF_KINDS, scope_for
 from dangjian.education import programme
 from dangjian.education.models import (
     Access,
+    Answer,
     Attempt,
     Category,
     Classification,
@@ -396,3 +397,32 @@ def quiz_non_takers(user, quiz: Quiz, unit: Unit | None = None) -> QuerySet[Role
         .select_related("user", "unit")
         .order_by("unit__path", "user__username", "pk")
     )
+
+
+@dataclass
+class QuestionRow:
+    """How one question of a quiz went: the answers to it submitted in the staff user's units, and the wrong ones."""
+
+    question_id: int
+    text: str
+    asked: int
+    wrong: int
+
+    @property
+    def wrong_rate(self) -> float:
+        return round(100 * self.wrong / self.asked, 1) if self.asked else 0.0
+
+
+def question_stats(user, quiz: Quiz, limit: int = 10) -> list[QuestionRow]:
+    """The quiz's questions most often answered wrong (by share, then count), over every submitted attempt in the
+    units the staff user may see; one query."""
+    attempts = scope_for(user).filter(Attempt.objects.submitted().filter(quiz=quiz), kinds=STAFF_KINDS)
+    rows = (
+        Answer.objects.filter(attempt__in=attempts)
+        .values("question_id", "question__text")
+        .annotate(asked=Count("pk"), wrong=Count("pk", filter=Q(is_correct=False)))
+        .order_by()
+    )
+    found = [QuestionRow(r["question_id"], r["question__text"], r["asked"], r["wrong"]) for r in rows]
+    found.sort(key=lambda r: (-r.wrong_rate, -r.wrong, r.question_id))
+    return found[:limit]

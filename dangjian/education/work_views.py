@@ -355,7 +355,8 @@ def quiz_results(request: HttpRequest, pk: int) -> HttpResponse:
     rows = [r for r in results.branches if not township or r.township == township]
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
     return render(request, "education/work/quiz_results.html",
-                  {"quiz": item, "results": results, "page": page, "township": township})  # fmt: skip
+                  {"quiz": item, "results": results, "page": page, "township": township,
+                   "questions": queries.question_stats(request.user, item)})  # fmt: skip
 
 
 @require_safe

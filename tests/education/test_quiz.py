@@ -485,6 +485,27 @@ def test_the_members_who_have_not_taken_a_test_are_listed_for_the_staffs_units_o
     assert client.get(url).status_code == 403
 
 
+def test_the_results_page_lists_the_questions_most_often_answered_wrong_in_the_staffs_units(
+    client, tree, make_user, test
+):
+    near = make_user("near", (RoleKind.MEMBER, tree["v1"]))
+    far = make_user("far", (RoleKind.MEMBER, tree["v2"]))
+    attempt = actions.start_attempt(user=near, quiz_=test)
+    actions.submit_attempt(user=near, attempt=attempt, answers=_answers(attempt, right=3))  # questions 4 and 5 wrong
+    other = actions.start_attempt(user=far, quiz_=test)
+    actions.submit_attempt(user=far, attempt=other, answers=_answers(other, right=0))
+    actions.start_attempt(user=near, quiz_=test)  # not submitted: not counted
+    head = make_user("head", (RoleKind.UNIT_HEAD, tree["t1"]))
+    rows = queries.question_stats(head, test)
+    drawn = list(attempt.answers.order_by("order").values_list("question_id", flat=True))
+    assert {(r.question_id, r.asked, r.wrong) for r in rows[:2]} == {(drawn[3], 1, 1), (drawn[4], 1, 1)}
+    assert sum(r.asked for r in rows) == 5 and sum(r.wrong for r in rows) == 2  # the other township's not counted
+    assert rows[0].wrong_rate == 100.0 and rows[-1].wrong_rate == 0.0
+    login_verified(client, head)
+    page = client.get(reverse("education_work:quiz_results", args=[test.pk])).content.decode()
+    assert "答错最多的题目" in page and rows[0].text in page
+
+
 def test_the_list_of_non_takers_is_for_special_tests_only(client, tree, make_user, daily):
     login_verified(client, make_user("org", (RoleKind.ORG_ADMIN, tree["county"])))
     assert client.get(reverse("education_work:quiz_non_takers", args=[daily.pk])).status_code == 404

@@ -12,7 +12,24 @@ SMALL, BIG = scale(10_000, 2_000), scale(1_000_000, 50_000)
 IMPORT_ROWS = scale(100_000, 5_000)
 
 
+def _reset_peak_rss() -> None:
+    """Start the process's peak RSS afresh (Linux: writing 5 to clear_refs resets VmHWM), so the figure after the
+    import is the import's, not the seeding's before it. Elsewhere the peak stays the whole process's."""
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+    except OSError:
+        pass
+
+
 def _peak_rss_mb() -> float:
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
 
@@ -102,6 +119,7 @@ def run() -> list[Result]:
 
     content = workbook([person_row(10_000_000 + i, "SVCB1") for i in range(IMPORT_ROWS)])
     progress(f"importing {IMPORT_ROWS:,} rows")
+    _reset_peak_rss()
     t0 = time.perf_counter()
     report = importing.check(content, "bench.xlsx", user=None)
     counts = importing.apply(report, actor=None, only_valid=False)
@@ -110,7 +128,7 @@ def run() -> list[Result]:
     complete = counts["created"] == IMPORT_ROWS
     results.append(Result(f"import of {IMPORT_ROWS:,} rows, all checks", elapsed, "s", "< 60 s",
                           elapsed < 60 and complete, f"{counts['created']:,} created"))  # fmt: skip
-    results.append(Result("peak memory of the process after the import", peak, "MB", "< 500 MB", peak < 500))
+    results.append(Result("peak memory of the process during the import", peak, "MB", "< 500 MB", peak < 500))
 
     progress("monthly dues run")
     t0 = time.perf_counter()

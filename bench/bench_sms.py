@@ -112,7 +112,7 @@ def _bare_blast(port: int, n: int) -> float:
     reader = frames()
     next(reader)  # bind_transceiver_resp
     started = time.perf_counter()
-    sent = answered = 0
+    sent = answered = receipts = 0
     while answered < n:
         burst = []
         while sent < n and sent - answered < WINDOW:
@@ -124,8 +124,17 @@ def _bare_blast(port: int, n: int) -> float:
         if cid == SUBMIT_SM | RESP:
             answered += 1
         elif cid == DELIVER_SM:
+            receipts += 1
             sock.sendall(struct.pack(">IIII", 17, DELIVER_SM | RESP, 0, seq) + b"\0")
     rate = n / (time.perf_counter() - started)
+    # Untimed: take and acknowledge the rest of this client's receipts, or the SMSC keeps them for the next
+    # session to bind, the sender's, which would spend its measured time on thousands of receipts not its own.
+    sock.settimeout(10)
+    while receipts < n:
+        cid, seq = next(reader)
+        if cid == DELIVER_SM:
+            receipts += 1
+            sock.sendall(struct.pack(">IIII", 17, DELIVER_SM | RESP, 0, seq) + b"\0")
     sock.close()
     return rate
 
@@ -182,21 +191,23 @@ def run() -> list[Result]:
                     "DANGJIAN_SMPP_WINDOW": str(WINDOW),
                 }
             )
-            bare = _bare_blast(smsc.port, m)
-            progress(f"bare client: {bare:,.0f} msg/s")
-            Message.objects.bulk_create(
-                [
-                    Message(
-                        mobile=f"15{i:09d}", body="【会昌组工】党员同志：请于明天上午九点参加支部会议。", gateway="smpp"
-                    )
-                    for i in range(m)
-                ],
-                batch_size=5000,
-            )
-            gateway = make_gateway("smpp")
-            t0 = time.perf_counter()
-            dispatch.run(gateway, linger=0)
-            ours = m / (time.perf_counter() - t0)
+            # Alternately, twice each, the best of each kept: the machine is shared, and a burst of someone else's
+            # work during one run should not decide the ratio.
+            bare = ours = 0.0
+            for round_ in range(2):
+                bare = max(bare, _bare_blast(smsc.port, m))
+                Message.objects.bulk_create(
+                    [
+                        Message(mobile=f"15{round_}{i:08d}", body=TEXT, gateway="smpp")
+                        for i in range(m)
+                    ],
+                    batch_size=5000,
+                )  # fmt: skip
+                gateway = make_gateway("smpp")
+                t0 = time.perf_counter()
+                dispatch.run(gateway, linger=0)
+                ours = max(ours, m / (time.perf_counter() - t0))
+                progress(f"round {round_ + 1}: bare client {bare:,.0f} msg/s, outbox sender {ours:,.0f} msg/s (best)")
             submitted = Message.objects.filter(gateway="smpp").exclude(state=MessageState.QUEUED).count()
         finally:
             smsc.stop()
@@ -206,8 +217,8 @@ def run() -> list[Result]:
             ours,
             "msg/s",
             "≥ 2000",
-            ours >= 2000 and submitted == m,
-            f"{m:,} messages with receipts; {connection.vendor}",
+            ours >= 2000 and submitted == 2 * m,
+            f"{m:,} messages with receipts, best of 2 runs; {connection.vendor}",
         )
     )
     results.append(
@@ -217,7 +228,7 @@ def run() -> list[Result]:
             "×",
             "≥ 0.5",
             ours / bare >= 0.5,
-            f"bare client {bare:,.0f} msg/s",
+            f"bare client {bare:,.0f} msg/s (best of 2, alternating with the sender)",
         )
     )
     return results

@@ -71,10 +71,18 @@ class Smsc:
     port: int
     log: Path
 
-    def parts(self) -> list[dict]:
+    def lines(self) -> list[dict]:
         if not self.log.exists():
             return []
         return [json.loads(line) for line in self.log.read_text().splitlines() if line.endswith("}")]
+
+    def parts(self) -> list[dict]:
+        """The parts the SMSC took."""
+        return [line for line in self.lines() if "throttled" not in line]
+
+    def throttled(self) -> list[str]:
+        """The destinations of the submit_sm the SMSC refused with ESME_RTHROTTLED."""
+        return [line["throttled"] for line in self.lines() if "throttled" in line]
 
     def wait_for_parts(self, n: int, timeout: float = 10) -> list[dict]:
         deadline = time.monotonic() + timeout

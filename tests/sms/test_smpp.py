@@ -2,6 +2,7 @@
 submit_sm with receipts, long messages with a UDH, inbound replies, a dropped connection mid-campaign, TLS."""
 
 import ipaddress
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -67,6 +68,59 @@ def test_the_smsc_drops_the_connection_mid_campaign_and_nothing_is_lost_or_doubl
     smsc.wait_for_parts(3000)
     assert_each_once(smsc, {f"137{i:08d}" for i in range(3000)})
     assert states(c) == {MessageState.DELIVERED: 3000}
+
+
+def test_the_smsc_throttles_and_the_sender_backs_off_and_sends_everything_once(
+    smsc_factory, secretary, branches, settings
+):
+    settings.DANGJIAN_SMS_APPROVAL_THRESHOLD = 100000
+    smsc = smsc_factory(THROTTLE="200/250")  # 800 submit_sm a second; the sender alone would go several times faster
+    add_people(branches["b1"], 2000)
+    c = campaign(secretary, branches)
+    started = time.monotonic()
+    dispatch.run(make_gateway(), linger=1)
+    smsc.wait_for_parts(2000)
+    throttled = smsc.throttled()
+    assert throttled, "the SMSC never throttled: the test proves nothing"
+    assert_each_once(smsc, {f"137{i:08d}" for i in range(2000)})
+    assert states(c) == {MessageState.DELIVERED: 2000}
+    assert time.monotonic() - started >= 2000 / 800 - 0.5
+    # Backing off, not hammering: fewer refusals than messages (a sender resending at once would be refused
+    # thousands of times while it waits for each period to end).
+    assert len(throttled) < 2000
+
+
+def test_the_parts_of_long_messages_throttled_are_sent_again_in_place(smsc_factory, secretary, branches):
+    smsc = smsc_factory(THROTTLE="7/100")
+    add_people(branches["b1"], 20)
+    c = campaign(secretary, branches, body="党" * 150)  # three parts each
+    dispatch.run(make_gateway(), linger=1)
+    parts = smsc.wait_for_parts(60)
+    assert smsc.throttled()
+    assert_each_once(smsc, {f"137{i:08d}" for i in range(20)}, parts=3)
+    for mobile in {p["dst"] for p in parts}:
+        mine = [p for p in parts if p["dst"] == mobile]
+        assert sorted(p["seq"] for p in mine) == [1, 2, 3] and len({p["ref"] for p in mine}) == 1
+    assert states(c) == {MessageState.DELIVERED: 20}
+    assert set(c.messages.values_list("parts", "parts_done")) == {(3, 3)}
+
+
+def test_throttled_for_too_long_the_messages_not_begun_go_back_to_the_queue_not_failed(smsc_factory, monkeypatch, db):
+    smsc_factory(THROTTLE="2/60000")  # two submit_sm a minute
+    monkeypatch.setenv("DANGJIAN_SMPP_THROTTLE_SECONDS", "0.5")
+    rows = [Message.objects.create(mobile=f"1380013800{i}", body="x", gateway="smpp") for i in range(5)]
+    batch = dispatch.claim("smpp", 10)
+    gateway = make_gateway()
+    started = time.monotonic()
+    results = gateway.submit(batch)
+    assert time.monotonic() - started < 5
+    dispatch.record("smpp", results)
+    gateway.close()
+    by_state: dict[str, int] = {}
+    for row in Message.objects.filter(pk__in=[r.pk for r in rows]):
+        by_state[row.state] = by_state.get(row.state, 0) + 1
+    assert by_state == {MessageState.SUBMITTED: 2, MessageState.QUEUED: 3}
+    assert {r.error for r in results if r.retry} == {"not sent: throttled by the SMSC"}
 
 
 def test_a_td_reply_from_the_smsc_opts_the_number_out(smsc, secretary, branches):

@@ -7,6 +7,9 @@
 // Environment: PORT (0: any; the port is printed as "listening <port>"), LOG (file), SYSTEM_ID / PASSWORD,
 // DROP_AFTER (close the connection, without answering, on that submit_sm, once), RECEIPTS ("0": none).
 // TLS_KEY / TLS_CERT (PEM files): speak SMPP over TLS, as node-smpp's server does when given a key and certificate.
+// THROTTLE ("<n>/<ms>"): take at most n submit_sm in each period of ms milliseconds and answer the others
+// ESME_RTHROTTLED (SMPP 3.4 §5.1.3), as an SMSC enforcing a client's rate does; each refusal is a LOG line
+// {"throttled": <destination>}. node-smpp's server has no such option, so it is done here.
 'use strict';
 const fs = require('fs');
 const smpp = require('smpp');
@@ -21,6 +24,17 @@ let submits = 0;
 let dropped = false;
 let nextId = 1;
 let bound = null;
+const [throttleMax, throttleMs] = (process.env.THROTTLE || '0/1000').split('/').map((x) => parseInt(x, 10));
+let periodStart = 0;
+let inPeriod = 0;
+
+function throttled() {
+  if (!throttleMax) return false;
+  const now = Date.now();
+  if (now - periodStart >= throttleMs) { periodStart = now; inPeriod = 0; }
+  inPeriod += 1;
+  return inPeriod > throttleMax;
+}
 
 function stamp(d) {
   const p = (n) => String(n).padStart(2, '0');
@@ -58,6 +72,11 @@ const server = smpp.createServer(tlsFiles, (session) => {
     if (dropAfter && !dropped && submits === dropAfter) {
       dropped = true;
       session.socket.destroy();
+      return;
+    }
+    if (throttled()) {
+      if (log) log.write(JSON.stringify({throttled: pdu.destination_addr}) + '\n');
+      session.send(pdu.response({command_status: smpp.ESME_RTHROTTLED}));
       return;
     }
     const id = (nextId++).toString(16).toUpperCase().padStart(10, '0');

@@ -59,6 +59,8 @@ def make_gateway(name: str | None = None) -> Gateway:
                 enquire_every=_number("DANGJIAN_SMPP_ENQUIRE_SECONDS", 30),
                 retries=int(_number("DANGJIAN_SMPP_RETRIES", 5)),
                 rate=_number("DANGJIAN_SMPP_RATE", 0),
+                throttle_backoff=_number("DANGJIAN_SMPP_THROTTLE_BACKOFF", 0.05),
+                throttle_seconds=_number("DANGJIAN_SMPP_THROTTLE_SECONDS", 60),
             )
         )
     if name in ("aliyun", "tencent"):

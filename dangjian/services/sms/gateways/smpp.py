@@ -44,6 +44,11 @@ CODING = {GSM7: 0, "ucs2": 8}
 # Appendix B: the stat field of a receipt; §5.2.28 message_state values.
 STAT = {"DELIVRD": "delivered", "EXPIRED": "expired"}
 FINAL_STATES = {2: "DELIVRD", 3: "EXPIRED", 4: "DELETED", 5: "UNDELIV", 7: "UNKNOWN", 8: "REJECTD"}
+# §5.1.3 command_status values that mean "not now": the SMSC took nothing and the same submit_sm may be sent again
+# after a pause (ESME_RTHROTTLED: the ESME exceeded its allowed message rate; ESME_RMSGQFUL: its queue is full).
+ESME_RTHROTTLED = 0x00000058
+ESME_RMSGQFUL = 0x00000014
+TRY_LATER = {ESME_RTHROTTLED, ESME_RMSGQFUL}
 # Linux's TCP_QUICKACK (see SmppGateway._read); other systems go without.
 QUICKACK = getattr(socket, "TCP_QUICKACK", None)
 RECEIPT_TEXT = re.compile(r"id:(?P<id>\S+).*?stat:(?P<stat>\w+)(?:.*?err:(?P<err>\w+))?", re.I | re.S)
@@ -125,6 +130,8 @@ class SmppSettings:
     backoff: float = 0.5
     backoff_max: float = 30.0
     rate: float = 0
+    throttle_backoff: float = 0.05  # first pause after ESME_RTHROTTLED, doubled while the SMSC keeps throttling
+    throttle_seconds: float = 60.0  # pausing longer than this in one batch: its messages not yet begun wait
 
 
 class SmppGateway(Gateway):
@@ -141,6 +148,8 @@ class SmppGateway(Gateway):
         self._events: list[Receipt | InboundText] = []
         self._unacked: list[int] = []
         self._last_io = 0.0
+        self._throttle_delay = 0.0  # the current pause after ESME_RTHROTTLED (0: not throttled)
+        self._resume_at = 0.0  # no submit_sm before this (time.monotonic()); kept from one batch to the next
 
     # --- connection ---------------------------------------------------------------------------------------------
 
@@ -297,35 +306,63 @@ class SmppGateway(Gateway):
         return bodies
 
     def submit(self, batch: list[Outgoing]) -> list[Result]:
-        """Submit every part of every message with at most `window` unanswered submit_sm (§2.6 windowing)."""
+        """Submit every part of every message with at most `window` unanswered submit_sm (§2.6 windowing).
+
+        A part the SMSC answers with ESME_RTHROTTLED or ESME_RMSGQFUL (§5.1.3) is sent again after a pause that
+        doubles while the SMSC keeps refusing (from `throttle_backoff` up to `backoff_max`) and is reset by the
+        next part it takes; nothing is sent during the pause, and the pause carries over to the next batch. After
+        `throttle_seconds` of pausing in one batch the messages of which the SMSC took nothing go back to the queue
+        (retry); a message partly taken keeps trying for twice that (sending it again whole would double the parts
+        it has), then fails."""
         if self.sock is None:
             self.connect()
         results = {m.key: Result(m.key) for m in batch}
-        queue = [(m.key, i, body) for m in batch for i, body in enumerate(self.submit_sm(m.mobile, m.text))]
+        queue = collections.deque(
+            (m.key, i, body) for m in batch for i, body in enumerate(self.submit_sm(m.mobile, m.text))
+        )
+        expected = collections.Counter(key for key, _i, _b in queue)
         parts_of: dict[int, dict[int, str]] = {m.key: {} for m in batch}
-        inflight: dict[int, tuple[int, int]] = {}
-        failed: set[int] = set()
-        nxt = 0
+        inflight: dict[int, tuple[int, int, bytes]] = {}
+        failed: set[int] = set()  # failed, or given back to the dispatcher: nothing more of it is sent
+        paused = 0.0  # seconds spent waiting for a pause to end, in this batch
         try:
-            while nxt < len(queue) or inflight:
-                while nxt < len(queue) and len(inflight) < self.s.window:
-                    key, index, body = queue[nxt]
-                    nxt += 1
+            while queue or inflight:
+                now = time.monotonic()
+                if paused >= self.s.throttle_seconds and queue:
+                    queue = self._put_off(queue, parts_of, inflight, results, failed)
+                while queue and len(inflight) < self.s.window and now >= self._resume_at:
+                    key, index, body = queue.popleft()
                     if key in failed:
                         continue
                     seq = next(self._seq)
-                    inflight[seq] = (key, index)
+                    inflight[seq] = (key, index, body)
                     self._send(pdu(SUBMIT_SM, seq, body))
                 if not inflight:
+                    if queue:  # pausing: wait for the end of the pause, taking what the SMSC sends meanwhile
+                        frame = self._read(self._resume_at - now)
+                        paused += time.monotonic() - now
+                        if frame is not None:
+                            self._handle_unsolicited(frame[0], frame[2], frame[3])
                     continue
                 frame = self._read(self.s.timeout)
                 if frame is None:
                     raise ConnectionError("no submit_sm_resp within the timeout")
                 command_id, status, seq, body = frame
                 if command_id in (SUBMIT_SM | RESP, GENERIC_NACK) and seq in inflight:
-                    key, index = inflight.pop(seq)
+                    key, index, sent = inflight.pop(seq)
                     if status == 0 and command_id == SUBMIT_SM | RESP:
                         parts_of[key][index] = body.rstrip(b"\0").decode("latin-1")
+                        self._throttle_delay = 0.0
+                    elif command_id == SUBMIT_SM | RESP and status in TRY_LATER:
+                        self._throttled()
+                        if paused < self.s.throttle_seconds or (parts_of[key] and paused < 2 * self.s.throttle_seconds):
+                            queue.appendleft((key, index, sent))
+                        else:
+                            failed.add(key)
+                            results[key].error = "not sent: throttled by the SMSC"
+                            # Nothing of it taken: back to the queue. Partly taken and refused for twice the
+                            # budget: failed, since sending it again whole would double the parts it has.
+                            results[key].retry = not parts_of[key]
                     else:
                         failed.add(key)
                         results[key].error = f"command_status 0x{status:08X}"
@@ -334,10 +371,9 @@ class SmppGateway(Gateway):
         except (OSError, ConnectionError) as exc:
             logger.warning("SMPP connection lost during submit: %s", exc)
             self._drop()
-            expected = collections.Counter(key for key, _i, _b in queue)
-            asked = {key for key, _i in inflight.values()}
+            asked = {key for key, _i, _b in inflight.values()}
             for key, result in results.items():
-                if key in failed or len(parts_of[key]) == expected[key]:
+                if key in failed or result.retry or len(parts_of[key]) == expected[key]:
                     continue
                 if parts_of[key] or key in asked:
                     result.doubt = True
@@ -346,6 +382,26 @@ class SmppGateway(Gateway):
         for key, parts in parts_of.items():
             results[key].ids = [parts[i] for i in sorted(parts)]
         return list(results.values())
+
+    def _throttled(self) -> None:
+        """The SMSC asked us to slow down: pause, longer each time it asks again before taking a part. Refusals of
+        the submit_sm already out when a pause began belong to that pause and do not lengthen it."""
+        if time.monotonic() < self._resume_at:
+            return
+        self._throttle_delay = min(max(self._throttle_delay * 2, self.s.throttle_backoff), self.s.backoff_max)
+        self._resume_at = max(self._resume_at, time.monotonic() + self._throttle_delay)
+
+    def _put_off(self, queue, parts_of, inflight, results: dict[int, Result], failed: set[int]):
+        """Throttled for too long: the messages of which the SMSC took nothing go back to the dispatcher's queue
+        (retry); the rest of partly taken ones stay in this batch's queue."""
+        sending = {key for key, _i, _b in inflight.values()}
+        later = {key for key, _i, _b in queue if not parts_of[key] and key not in sending and key not in failed}
+        for key in later:
+            results[key].error, results[key].retry = "not sent: throttled by the SMSC", True
+        failed |= later
+        if later:
+            logger.warning("SMSC throttling for %.1fs: %s messages put off", self.s.throttle_seconds, len(later))
+        return collections.deque(item for item in queue if item[0] not in later)
 
     def poll(self, timeout: float = 0) -> list[Receipt | InboundText]:
         """Read what the SMSC sent; send enquire_link (§4.11) when the link has been quiet too long."""

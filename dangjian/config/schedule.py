@@ -12,6 +12,7 @@ SCHEDULE: list[Job] = [
     Job("outbox.sweep", "dangjian.core.tasks.sweep_outbox", every=60),
     Job("education.programmes", "dangjian.education.tasks.build_next_sunday_programmes", daily_at="06:30"),
     Job("supervision.deadlines", "dangjian.supervision.tasks.sweep_deadlines", daily_at="09:00"),
+    Job("supervision.pow_purge", "dangjian.supervision.tasks.purge_spent_challenges", every=3600),
     Job("supervision.bulletin", "dangjian.supervision.tasks.draft_monthly_bulletin", daily_at="08:30"),
     Job("publicity.publish_scheduled", "dangjian.publicity.tasks.publish_scheduled", every=60),
     Job("publicity.close_notices", "dangjian.publicity.tasks.close_notices", daily_at="00:05"),

@@ -10,6 +10,7 @@ Environment:
     DANGJIAN_SSL_REDIRECT   "0" when a proxy in front already redirects to HTTPS (default "1" in production)
     DANGJIAN_TRUSTED_PROXIES comma-separated addresses of the reverse proxies whose X-Forwarded-For is believed
     DANGJIAN_SUPERVISION_LIMITS the public letter forms' rate limits per address, e.g. "write=10/3600,lookup=30/600"
+    DANGJIAN_SUPERVISION_POW_BITS the letter form's proof of work in leading zero bits (default 16; 0 turns it off)
     DANGJIAN_EMAIL_URL      smtp://user:password@host:port (default: e-mail is written to the console)
 """
 
@@ -258,6 +259,9 @@ def _limits(text: str) -> dict[str, tuple[int, int]]:
 
 if os.environ.get("DANGJIAN_SUPERVISION_LIMITS"):
     DANGJIAN_SUPERVISION_LIMITS = _limits(os.environ["DANGJIAN_SUPERVISION_LIMITS"])
+# Tests solve the letter form's proof of work in Python on every submission: an easier one keeps them quick; the
+# check is the same whatever the difficulty (dangjian.supervision.pow).
+DANGJIAN_SUPERVISION_POW_BITS = int(os.environ.get("DANGJIAN_SUPERVISION_POW_BITS", "8" if ENV == "test" else "16"))
 
 OTP_TOTP_ISSUER = "Dangjian"
 

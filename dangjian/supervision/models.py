@@ -386,6 +386,20 @@ class LetterKey(models.Model):
         return f"{self.letter_id} → {self.unit_key}"
 
 
+class SpentChallenge(models.Model):
+    """A proof-of-work challenge of the letter form already used (`supervision.pow`); nothing in it names anyone."""
+
+    ident = models.CharField(max_length=24, unique=True)
+    spent_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("spent challenge")
+        verbose_name_plural = _("spent challenges")
+
+    def __str__(self) -> str:
+        return self.ident
+
+
 class RatingValue(models.TextChoices):
     SATISFIED = "satisfied", _("Satisfied")
     BASICALLY = "basically", _("Basically satisfied")

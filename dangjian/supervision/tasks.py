@@ -33,3 +33,11 @@ def draft_monthly_bulletin() -> int | None:
 def recompute_due_dates() -> int:
     """Queued by the calendar when an administrator changes a year's arrangement (registered in apps.py)."""
     return actions.recompute_due_dates(actor=None)
+
+
+@task()
+def purge_spent_challenges() -> int:
+    """Hourly: the letter form's spent proof-of-work challenges, once too old to be accepted anyway."""
+    from dangjian.supervision import pow
+
+    return pow.purge_spent()

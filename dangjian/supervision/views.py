@@ -6,11 +6,12 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from dangjian.core.paging import WindowPaginator
-from dangjian.supervision import actions, forms, interviews, queries, throttle
+from dangjian.supervision import actions, forms, interviews, pow, queries, throttle
 from dangjian.supervision import attachments as att
 from dangjian.supervision.models import Bulletin, Channel, Interview, RatingValue
 
@@ -55,14 +56,30 @@ def letter(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "supervision/letter.html", {"letter": found, "rating": ratings[-1] if ratings else None})
 
 
+#: What the writer is told when the form's proof of work (supervision.pow) fails; the form comes back with a new one.
+POW_MESSAGES = {
+    "": gettext_lazy(
+        "The form's check against automated letters did not finish. Wait until the form says it is ready, then "
+        "send the letter again."
+    ),
+    "expired": gettext_lazy(
+        "The form was open for more than an hour and has been renewed. Please send the letter again."
+    ),
+    "used": gettext_lazy("This form was already sent once. Please send the letter again from the renewed form."),
+}
+
+
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
 def write(request: HttpRequest, code: str) -> HttpResponse:
     ch = get_object_or_404(Channel.objects.filter(is_active=True), code=code)
     form = forms.LetterForm(request.POST or None, request.FILES or None, channel=ch)
     if request.method == "POST" and form.is_valid():
+        work = pow.check(request.POST.get("pow_challenge", ""), request.POST.get("pow_nonce", ""))
         if form.cleaned_data["website"]:
             form.add_error(None, _("The letter could not be accepted."))
+        elif not work.ok:
+            form.add_error(None, POW_MESSAGES.get(work.reason, POW_MESSAGES[""]))
         elif not throttle.allow(request, "write"):
             form.add_error(None, _("Too many letters from your connection; please try again in an hour."))
         else:
@@ -88,7 +105,8 @@ def write(request: HttpRequest, code: str) -> HttpResponse:
                 # The receipt is shown once, in this answer to the POST; it is never put in a URL.
                 return render(request, "supervision/receipt.html", {"submitted": submitted, "channel": ch})
     status = 400 if request.method == "POST" else 200
-    return render(request, "supervision/write.html", {"channel": ch, "form": form}, status=status)
+    context = {"channel": ch, "form": form, "pow_challenge": pow.issue()}
+    return render(request, "supervision/write.html", context, status=status)
 
 
 def _status_page(request: HttpRequest, receipt: str, *, form=None, status: int = 200) -> HttpResponse:

@@ -17,6 +17,7 @@ from django.urls import reverse
 from PIL import Image
 
 from dangjian.supervision.models import Attachment, Channel, Letter
+from tests.supervision.conftest import solved
 
 pytestmark = pytest.mark.django_db
 
@@ -101,7 +102,7 @@ def test_an_anonymous_letter_leaves_no_trace_of_its_writer(client, channel, capl
     }
     page = client.post(
         reverse("supervision:write", args=["secretary"]),
-        form,
+        {**form, **solved()},
         REMOTE_ADDR=ADDRESS,
         HTTP_X_FORWARDED_FOR=FORWARDED,
         HTTP_USER_AGENT=AGENT,
@@ -145,7 +146,7 @@ def test_a_hostile_picture_is_refused_and_nothing_is_stored(client, channel, nam
         payload = photo_with_exif()[:300]
     form = {"title": "图片", "body": "见附件。", "category": "complaint", "anonymous": "on",
             "attachments": [SimpleUploadedFile(name, payload)]}  # fmt: skip
-    page = client.post(reverse("supervision:write", args=["secretary"]), form)
+    page = client.post(reverse("supervision:write", args=["secretary"]), {**form, **solved()})
     assert page.status_code == 400
     assert "attachments" in page.context["form"].errors
     assert not Letter.objects.exists() and not Attachment.objects.exists()

@@ -14,6 +14,7 @@ from django.urls import reverse
 
 from dangjian.supervision.models import Channel, Letter
 from tests.conftest import need
+from tests.supervision.conftest import solved
 
 pytestmark = pytest.mark.django_db
 
@@ -69,7 +70,7 @@ def test_the_site_keeps_serving_while_redis_is_away_and_the_cache_resumes(client
     for url in ("/", "/supervision/", "/data/", "/education/", "/accounts/login/"):
         assert client.get(url).status_code == 200, url
     letter = {"title": "路灯坏了", "body": "上坑村路灯坏了三天。", "category": "complaint", "anonymous": "on"}
-    page = client.post(reverse("supervision:write", args=["voice"]), letter)
+    page = client.post(reverse("supervision:write", args=["voice"]), {**letter, **solved()})
     assert page.status_code == 200 and Letter.objects.count() == 1
 
     redis_cache["proc"] = _start(redis_cache["port"])
@@ -102,7 +103,7 @@ def test_the_queue_resumes_when_redis_is_back_and_delivers_once(client, redis_qu
     redis_queue["proc"].wait(5)
     letter = {"title": "路灯坏了", "body": "上坑村路灯坏了三天。", "category": "complaint",
               "contact_name": "刘建华", "contact_phone": "13907970000"}  # fmt: skip
-    page = client.post(reverse("supervision:write", args=["voice"]), letter)
+    page = client.post(reverse("supervision:write", args=["voice"]), {**letter, **solved()})
     assert page.status_code == 200 and Letter.objects.count() == 1
     receipt = Notification.objects.get(kind="letter.receipt")
     assert receipt.state == NotificationState.PENDING

@@ -134,3 +134,11 @@ def login(client):
         return client
 
     return as_user
+
+
+def solved() -> dict[str, str]:
+    """The letter form's proof of work, done: a fresh challenge and its nonce (what the page's script sends)."""
+    from dangjian.supervision import pow
+
+    challenge = pow.issue()
+    return {"pow_challenge": challenge, "pow_nonce": pow.solve(challenge)}

@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dangjian.supervision.models import Attachment, Letter
+from tests.supervision.conftest import solved
 
 FIELDS = ["title", "body", "category", "area", "anonymous", "contact_name", "contact_phone", "contact_email",
           "is_public", "website"]  # fmt: skip
@@ -27,7 +28,7 @@ values = st.text(alphabet=st.characters(codec="utf-8"), max_size=400) | st.sampl
 def test_any_form_input_gives_a_page_and_a_refused_letter_stores_nothing(client, channels, data, upload, channel):
     cache.clear()
     before = (Letter.objects.count(), Attachment.objects.count())
-    payload: dict = {**data}
+    payload: dict = {**data, **solved()}
     if upload is not None:
         payload["attachments"] = SimpleUploadedFile(upload[0] or "x", upload[1])
     response = client.post(reverse("supervision:write", args=[channel]), payload)

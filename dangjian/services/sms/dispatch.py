@@ -105,33 +105,52 @@ def _values(rows: int, width: int) -> str:
 def _add_parts(gateway: str, parts: list[tuple[int, str, int]]) -> None:
     """Part rows (message id, gateway id, seq) as submitted; one already recorded for its gateway id stays."""
     table = connection.ops.quote_name(Part._meta.db_table)
+    head = f"INSERT INTO {table} (message_id, gateway, gateway_id, seq, state)"
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql" and parts:
+            ids, gids, seqs = zip(*parts, strict=True)
+            cursor.execute(
+                f"{head} SELECT m, %s, g, s, %s FROM unnest(%s::bigint[], %s::text[], %s::int[]) AS v(m, g, s)"  # noqa: S608 (placeholders and the model's quoted table)
+                " ON CONFLICT DO NOTHING",
+                [gateway, MessageState.SUBMITTED, list(ids), list(gids), list(seqs)],
+            )
+            return
         for start in range(0, len(parts), UPDATE_CHUNK):
             chunk = parts[start : start + UPDATE_CHUNK]
-            sql = (
-                f"INSERT INTO {table} (message_id, gateway, gateway_id, seq, state) VALUES {_values(len(chunk), 5)}"  # noqa: S608 (placeholders and the model's quoted table)
-                " ON CONFLICT DO NOTHING"
+            cursor.execute(
+                f"{head} VALUES {_values(len(chunk), 5)} ON CONFLICT DO NOTHING",
+                [x for m, i, n in chunk for x in (m, gateway, i, n, MessageState.SUBMITTED)],
             )
-            cursor.execute(sql, [x for m, i, n in chunk for x in (m, gateway, i, n, MessageState.SUBMITTED)])
 
 
 def _mark_submitted(done: list[tuple[int, str]], now: datetime, *, states=NOT_FINAL) -> None:
     """Rows (id, gateway id) become submitted with their gateway ids, if still in one of `states`: one UPDATE …
-    FROM (VALUES …) per chunk (SQLite ≥ 3.33 and PostgreSQL both take it). The condition is checked by the UPDATE
-    itself: a row a provider's push settled between the gateway's answer and now (matched as in doubt, by its
-    number) keeps its receipt."""
+    FROM (VALUES …) per chunk on SQLite (≥ 3.33), one UPDATE … FROM unnest(two arrays) on PostgreSQL. The
+    condition is checked by the UPDATE itself: a row a provider's push settled between the gateway's answer and
+    now (matched as in doubt, by its number) keeps its receipt."""
+    if not done:
+        return
     table = connection.ops.quote_name(Message._meta.db_table)
     among = ", ".join(["%s"] * len(states))
     stamp = connection.ops.adapt_datetimefield_value(now)
+    head = f"UPDATE {table} SET state = %s, submitted_at = %s, gateway_id = v.column2"  # noqa: S608 (the model's quoted table)
+    where = f"WHERE {table}.id = v.column1 AND {table}.state IN ({among})"
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # Two array parameters instead of two per row: psycopg renders client-side parameters in Python, and
+            # a statement of a thousand placeholders cost more to build and parse than to run.
+            ids, gids = zip(*done, strict=True)
+            cursor.execute(
+                f"{head} FROM unnest(%s::bigint[], %s::text[]) AS v(column1, column2) {where}",
+                [MessageState.SUBMITTED, stamp, list(ids), list(gids), *states],
+            )
+            return
         for start in range(0, len(done), UPDATE_CHUNK):
             chunk = done[start : start + UPDATE_CHUNK]
-            sql = (
-                f"UPDATE {table} SET state = %s, submitted_at = %s, gateway_id = v.column2"  # noqa: S608 (placeholders and the model's quoted table)
-                f" FROM (VALUES {_values(len(chunk), 2)}) AS v"
-                f" WHERE {table}.id = v.column1 AND {table}.state IN ({among})"
+            cursor.execute(
+                f"{head} FROM (VALUES {_values(len(chunk), 2)}) AS v {where}",
+                [MessageState.SUBMITTED, stamp, *(x for row in chunk for x in row), *states],
             )
-            cursor.execute(sql, [MessageState.SUBMITTED, stamp, *(x for row in chunk for x in row), *states])
 
 
 def apply_receipts(gateway: str, receipts: list[Receipt]) -> int:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+import sys
 import zipfile
 from collections.abc import Iterator
 from datetime import date, datetime
@@ -86,7 +87,9 @@ def _xlsx_rows(content: bytes) -> Iterator[tuple[int, list]]:
         raise _not_a_workbook() from exc
     try:
         sheet.reset_dimensions()  # the claimed dimension may say A1:XFD1048576: read the cells that are there
-        for number, row in enumerate(sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True), start=1):
+        # An explicit (unreachable) last row: openpyxl would otherwise parse the whole sheet once more to find it.
+        rows = sheet.iter_rows(max_row=sys.maxsize, max_col=MAX_COLUMNS, values_only=True)
+        for number, row in enumerate(rows, start=1):
             if number > EXCEL_LAST_ROW:
                 raise ImportFileError(_("The sheet has rows beyond row %(n)s, Excel's last.") % {"n": EXCEL_LAST_ROW})
             if row.count(None) == len(row):

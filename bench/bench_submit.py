@@ -18,12 +18,23 @@ import subprocess
 import tempfile
 import time
 import urllib.request
+from pathlib import Path
 from urllib.parse import quote, urlencode
 
 from bench.bench_load import BIN, QUIET, WORKERS, _database_env, _free_port, _run, _wait
 from bench.harness import QUICK, Result, progress
 
 CLIENTS = 64
+THREADS = 2
+#: Solved challenges prepared for wrk: more than the letters it can send in the run.
+CHALLENGES = 6_000 if QUICK else 20_000
+SOLVE = (
+    "from dangjian.supervision import pow\n"
+    "with open({path!r}, 'w') as out:\n"
+    "    for _ in range({n}):\n"
+    "        c = pow.issue()\n"
+    "        out.write(f'{{c}} {{pow.solve(c)}}\\n')\n"
+)
 SECONDS = 5 if QUICK else 20
 CHANNEL = "voice"
 TITLE = "基准测试来信"
@@ -47,7 +58,7 @@ def _csrf(url: str) -> tuple[str, str]:
 
 def _wrk(url: str, script: str, env: dict) -> dict:
     out = subprocess.run(
-        ["wrk", "-t2", f"-c{CLIENTS}", f"-d{SECONDS}s", "--timeout", "10s", "-s", script, url],
+        ["wrk", f"-t{THREADS}", f"-c{CLIENTS}", f"-d{SECONDS}s", "--timeout", "10s", "-s", script, url],
         env={**os.environ, **env},
         capture_output=True,
         text=True,
@@ -70,6 +81,9 @@ def run() -> list[Result]:
         "DANGJIAN_ALLOWED_HOSTS": "127.0.0.1,localhost",
         "DANGJIAN_LOG_LEVEL": "WARNING",
         "DANGJIAN_SUPERVISION_LIMITS": "write=10000000/3600",
+        # The server checks the proof of work the same way at any difficulty; 8 bits let this process solve the
+        # challenges for wrk beforehand (wrk's Lua has no SHA-256).
+        "DANGJIAN_SUPERVISION_POW_BITS": "8",
     }
     env, drop = _database_env(env)
     server = None
@@ -89,6 +103,8 @@ def run() -> list[Result]:
         _wait(form_url, server)
         cookie, token = _csrf(form_url)
         before = int(_run(env, "shell", "-c", COUNT).split("COUNT ", 1)[1])
+        solved = Path(scratch) / "pow.txt"
+        _run(env, "shell", "-c", SOLVE.format(n=CHALLENGES, path=str(solved)))
         progress(f"gunicorn with {WORKERS} workers; wrk with {CLIENTS} clients for {SECONDS} s")
         baseline = _wrk(form_url, os.path.join(here, "wrk_report.lua"), {"WRK_COOKIE": cookie})
         base_rps = baseline["requests"] / baseline["seconds"]
@@ -97,7 +113,13 @@ def run() -> list[Result]:
         found = _wrk(
             form_url,
             os.path.join(here, "wrk_submit.lua"),
-            {"WRK_FORM": fields, "WRK_COOKIE": cookie, "WRK_TITLE": quote(TITLE)},
+            {
+                "WRK_FORM": fields,
+                "WRK_COOKIE": cookie,
+                "WRK_TITLE": quote(TITLE),
+                "WRK_POW": str(solved),
+                "WRK_THREADS": str(THREADS),
+            },
         )
         time.sleep(2)  # requests still in a worker when wrk stopped finish and are counted too
         stored = int(_run(env, "shell", "-c", COUNT).split("COUNT ", 1)[1]) - before

@@ -94,12 +94,13 @@ def run() -> list[Result]:
     try:
         progress("bare secretstream and a full send, alternately (best of 3 each)")
         bare, ours = float("inf"), float("inf")
+        ours_cpu = float("inf")  # CPU seconds of the send, all its threads: the work, whatever the machine's load
         view = memoryview(payload)
         for _ in range(3):
             bare = min(bare, _bare_secretstream(view, CHUNK))
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             _send(officer, sender, recipients, unlocked, path)
-            ours = min(ours, time.perf_counter() - t0)
+            ours, ours_cpu = min(ours, time.perf_counter() - t0), min(ours_cpu, time.process_time() - c0)
         del view, payload
         progress("peak memory of one more send")
         rss_before = _rss_mb()
@@ -120,7 +121,7 @@ def run() -> list[Result]:
         Result(
             f"send {mb:.0f} MB to {n_units} units: speed / bare secretstream", ratio, "×", "≥ 0.5×", ratio >= 0.5,
             f"send {mb / ours:.0f} MB/s (whole send: read, encrypt, digest, store, wrap, sign, DB); "
-            f"bare {mb / bare:.0f} MB/s",
+            f"bare {mb / bare:.0f} MB/s; CPU time of the send {ours_cpu * 1000:.0f} ms in all threads",
         ),
         Result(
             f"peak memory while sending {mb:.0f} MB", traced_peak / MB, "MB", "< 100 MB",

@@ -491,7 +491,7 @@ def encrypt_stream(
     copy in the libsodium suite), then the ciphertext buffer is digested and written, nothing copied in Python.
     With `threaded` (files) the digest and the write each run on a thread of their own, a slot or two behind the
     cipher: libsodium (cffi), hashlib (for buffers over 2 KiB) and file writes all release the GIL, so the three
-    overlap (the digest and the write together cost about as much as the cipher). Small data (`encrypt_bytes`)
+    overlap (the digest costs about what the cipher does, the write about half). Small data (`encrypt_bytes`)
     stays on the caller's thread: starting threads would cost more than they save.
     """
     header, push = s.push_into(key)

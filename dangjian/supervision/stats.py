@@ -104,7 +104,7 @@ def letters_per_unit(period: Period, scope: Scope | None) -> Series:
 def monthly_rows(period: Period, scope: Scope | None, by: str) -> list[dict]:
     """The letters received in each bucket of the period (a month, or the period's day or year) per unit or
     channel (`by`), counted in one grouped query: received, first follow-up and result on time and late,
-    satisfaction. Only the (group, bucket) pairs that received letters have a row."""
+    reopened, satisfaction. Only the (group, bucket) pairs that received letters have a row."""
     fields = {"unit": ("unit__code", "unit__name"), "channel": ("channel__position", "channel__name")}[by]
     bucket = Trunc("received_at", period.granularity, output_field=DateTimeField(), tzinfo=SHANGHAI)
     rows = (
@@ -135,6 +135,7 @@ def _monthly_series(rows: list[dict]) -> Series:
             str(_("Result on time")): [r["result_on_time"] for r in rows],
             str(_("Late first follow-ups")): [r["first_late"] for r in rows],
             str(_("Late results")): [r["result_late"] for r in rows],
+            str(_("Reopened")): [r["reopened"] for r in rows],
             str(_("Satisfaction (%)")): [r["satisfaction"] for r in rows],
         },
     )

@@ -45,7 +45,7 @@ def test_a_letter_with_the_work_done_is_taken(client, channels):
 def test_a_letter_without_valid_work_is_refused_and_nothing_is_stored(client, channels, work):
     if work == "forged":
         good = solved()
-        issued, ident, bits, signature = good["pow_challenge"].split(".")
+        issued, ident, _bits, signature = good["pow_challenge"].split(".")
         work = {"pow_challenge": f"{issued}.{ident}.0.{signature}", "pow_nonce": "0"}  # difficulty lowered
     elif work == "wrong nonce":
         challenge = pow.issue()

@@ -54,7 +54,19 @@ def test_answers_on_time_and_satisfaction(dispatched, people):
     assert series.labels == [f"文武坝镇 {today:%Y-%m}"]
     values = {name: v[0] for name, v in series.values.items()}
     assert values == {"Received": 1, "First follow-up on time": 1, "Result on time": 1, "Late first follow-ups": 0,
-                      "Late results": 0, "Satisfaction (%)": 100.0}  # fmt: skip
+                      "Late results": 0, "Reopened": 0, "Satisfaction (%)": 100.0}  # fmt: skip
+
+
+def test_a_reopened_letter_is_counted_in_its_unit_and_month(dispatched, people):
+    sub = dispatched(received_at=timezone.now())
+    result = actions.post_result(actor=people["responder"], letter=sub.letter, body="已维修。")
+    actions.sign_off_result(actor=people["head"], result=result)
+    actions.rate_letter(receipt=sub.receipt, value=RatingValue.UNSATISFIED)
+    actions.reopen_letter(receipt=sub.receipt, reason="路灯仍然不亮。")
+    today = timezone.localdate()
+    with translation.override("en"):
+        series = get("supervision.letters_per_unit_month").compute(Period(today.replace(day=1), today), None)
+    assert series.values["Reopened"] == [1] and series.values["Satisfaction (%)"] == [0]
 
 
 def test_the_table_shows_only_the_viewers_units(dispatched, people, tree):
@@ -87,7 +99,8 @@ def test_the_workbench_table_and_its_csv_are_scoped(client, login, dispatched, p
     assert response.status_code == 200 and "attachment" in response["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert [r[0] for r in rows[1:]] == ["文武坝镇 2025-03", "文武坝镇 2025-04"]
-    assert rows[0][1:] == ["已受理", "按时首次跟帖", "按时答复结果", "首次跟帖超期", "处理结果超期", "满意率（%）"]
+    header = ["已受理", "按时首次跟帖", "按时答复结果", "首次跟帖超期", "处理结果超期", "重办", "满意率（%）"]
+    assert rows[0][1:] == header
 
 
 def test_the_unit_table_is_not_open_data(client, dispatched):

@@ -1,5 +1,6 @@
 """The education demo: a library of items written for the demo (files generated in code), station profiles with
-Huichang's local industries, seasonal rules, requests, programmes, and a question bank on 党章 and 党史 with a
+Huichang's local industries, seasonal rules, county-wide items, requests, next Sunday's programmes and last month's
+classes with their reports, and a question bank on 党章 and 党史 with a
 daily quiz and a special test. Idempotent.
 """
 
@@ -7,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import io
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -19,9 +20,12 @@ from dangjian.education.models import (
     Access,
     Category,
     Classification,
+    ClassReport,
+    CountyItem,
     Industry,
     Kind,
     Programme,
+    ProgrammeState,
     QuestionBank,
     QuestionKind,
     QuizKind,
@@ -95,6 +99,41 @@ LIBRARY: list[tuple[str, str, tuple[str, ...], str, object, str]] = [
     ("共产党员网", "knowledge-members", (), "link", "https://www.12371.cn/", "全国党员干部现代远程教育网站。"),
 ]  # fmt: skip
 
+# A series of recorded practical lectures (农村实用技术讲座), so that the demo's library holds enough for last month's
+# classes and next Sunday's without a station repeating an item (the builder's rule). Written for the demo.
+HANDBOOK = [
+    ("脐橙春季修剪", "剪除枯枝、病虫枝，保持树冠通风透光。"),
+    ("脐橙保花保果", "花期喷施硼肥，控制夏梢。"),
+    ("脐橙采后贮藏", "分级包装，低温通风贮藏。"),
+    ("柑橘木虱的识别与防治", "木虱是黄龙病的传播媒介，统一时间喷药。"),
+    ("早稻育秧技术", "选用良种，集中育秧，培育壮秧。"),
+    ("晚稻田间管理", "浅水勤灌，适时晒田。"),
+    ("稻田养鱼", "开挖鱼沟鱼凼，稻鱼共生。"),
+    ("油茶新造林技术", "选用良种壮苗，秋冬季整地。"),
+    ("油茶采收与加工", "霜降前后采收，晒果脱籽。"),
+    ("肉兔饲料配制", "青粗饲料与精饲料合理搭配。"),
+    ("兔舍消毒与防疫", "定期消毒，按时注射兔瘟疫苗。"),
+    ("生猪健康养殖", "全进全出，做好非洲猪瘟防控。"),
+    ("蔬菜病虫害绿色防控", "黄板诱杀，防虫网覆盖。"),
+    ("茶园春季管理", "适时采摘，合理施肥。"),
+    ("烟叶烘烤技术", "看烟烤烟，把好变黄和定色关。"),
+    ("农产品质量安全", "合理使用农药，遵守安全间隔期。"),
+    ("农村合作社的组建", "依法登记，民主管理，按交易量返还盈余。"),
+    ("农民工权益保护", "签订劳动合同，依法维护工资权益。"),
+    ("农村安全用电", "不私拉乱接电线，雷雨天远离电线杆。"),
+    ("农村消防安全", "柴草远离灶台，家中配备灭火器。"),
+    ("农村电商直播带货入门", "选好产品，真实介绍，守法经营。"),
+    ("农村垃圾分类", "可回收物、有害垃圾分类投放。"),
+    ("农村厕所改造", "三格式化粪池的建设与维护。"),
+    ("家庭农场经营", "适度规模经营，做好收支记账。"),
+    ("农业保险知识", "参加政策性农业保险，减少灾害损失。"),
+    ("防范电信诈骗", "不轻信陌生来电，不转账给陌生人。"),
+    ("农村小额信贷", "了解贴息政策，按时还款守信用。"),
+    ("留守老人和儿童关爱", "党员结对帮扶，定期走访。"),
+    ("高标准农田建设", "田成方、渠相通、路相连。"),
+    ("农机安全操作", "持证驾驶，定期检修。"),
+]
+
 MEMBERS_ONLY = {"党员学习材料：支部工作条例"}
 INTERNAL = {"重要文献选读：关于党的建设的论述"}
 
@@ -139,6 +178,18 @@ def load_library(stdout) -> int:
             published_at=now - timedelta(days=(i * 3) % 40, hours=i),
         )
         created += 1
+    for number, (subject, line) in enumerate(HANDBOOK, 1):
+        title = f"农村实用技术讲座（第{number}讲）：{subject}"
+        if title in existing:
+            continue
+        # A low sampling rate keeps the series small (about 60 KB a minute).
+        audio = samples.wav(60.0 * (12 + number % 7), rate=1000, tone=150 + 11 * number)
+        actions.add_resource(
+            actor=editor, title=title, kind=Kind.AUDIO, category=categories["lectures-experts"], unit=county,
+            stream=io.BytesIO(audio), summary=line, topics=[topics["technology"]],
+            published_at=now - timedelta(days=70 - number),
+        )  # fmt: skip
+        created += 1
     created += _load_editions(editor, county, categories, existing)
     stdout.write(f"education: {created} library items\n")
     return created
@@ -182,14 +233,16 @@ SEASON_RULES: list[tuple[str, list[int], str | None, tuple[str, ...]]] = [
 
 
 def load_stations(stdout) -> int:
-    """A profile for every station unit, the demo station with its manager and the demo member; the season's rules;
-    a request from the demo member; and next Sunday's programmes, drafted as the Thursday job drafts them."""
+    """A profile for every station unit, the demo station with its manager and the demo member; the season's rules
+    and the county-wide items; last month's classes; a request from the demo member; and next Sunday's programmes,
+    drafted as the Thursday job drafts them."""
     manager = User.objects.get(username="station")
     member = User.objects.get(username="member")
     home = manager.roles.get().unit
     industries = {i.slug: i for i in Industry.objects.all()}
     resources = {r.title: r for r in Resource.objects.filter(title__in=[t for *_x, ts in SEASON_RULES for t in ts])}
     created = 0
+    new_home = None
     for i, unit in enumerate(Unit.objects.filter(kind=UnitKind.STATION).order_by("code")):
         if Station.objects.filter(unit=unit).exists():
             continue
@@ -199,20 +252,111 @@ def load_stations(stdout) -> int:
             station.equipment = "投影仪、电视机、卫星接收设备、电脑"
             station.save(update_fields=["equipment"])
             station.members.add(member)
-            actions.request_play(
-                station=station, resource=Resource.objects.get(title="专家讲座：赣南脐橙黄龙病防控"), user=member,
-                note="果园里发现了疑似黄龙病的病树，想请大家一起学习防控。",
-            )  # fmt: skip
+            new_home = station
         created += 1
     for name, months, industry, titles in SEASON_RULES:
         if SeasonRule.objects.filter(name=name).exists():
             continue
         rule = SeasonRule.objects.create(name=name, months=months, industry=industries.get(industry or ""))
         rule.resources.set([resources[t] for t in titles])
+    load_county_items()
+    if created:
+        load_past_classes(stdout, Station.objects.filter(unit=home).first())
+    if new_home is not None:
+        actions.request_play(
+            station=new_home, resource=Resource.objects.get(title="专家讲座：赣南脐橙黄龙病防控"), user=member,
+            note="果园里发现了疑似黄龙病的病树，想请大家一起学习防控。",
+        )  # fmt: skip
     sunday = queries.next_sunday(timezone.localdate())
     built = 0 if Programme.objects.filter(sunday=sunday).exists() else actions.build_programmes(sunday=sunday)
     stdout.write(f"education: {created} station profiles, {built} Sunday programmes drafted\n")
     return created
+
+
+# (title of the library item, note): what every station plays while the item's period runs. Written for the demo.
+COUNTY_ITEMS = [
+    ("中央一号文件解读", "全县各站点必须播放：学习今年的中央一号文件。"),
+    ("乡村振兴战略专题讲座", "全县各站点必须播放：乡村振兴战略专题学习。"),
+]
+#: Minutes of the midweek session (党员夜校) at which a station plays its Sunday programme again.
+MIDWEEK_MINUTES = 180
+#: Minutes of discussion after the items of a Sunday class (播后讨论).
+DISCUSSION_MINUTES = 40
+# 播后讨论 notes of the demo's classes. Written for the demo.
+DISCUSSIONS = (
+    "大家围绕黄龙病防控交流了经验，决定统一时间清除病树、统一购药防治木虱。",
+    "党员带头发言，结合本村实际讨论了如何把政策落实到户。",
+    "村民提出想多学网上销售脐橙的办法，下次点播电商讲座。",
+    "老党员讲述了苏区时期的故事，年轻党员表示要传承红色基因。",
+    "讨论了油茶林改造的补助政策，村委会答应帮助申报。",
+    "大家对汛期转移路线提出了意见，村里将重新张贴避险示意图。",
+)
+
+
+def _last_month(today: date) -> tuple[date, date]:
+    end = today.replace(day=1)
+    return (end - timedelta(days=1)).replace(day=1), end
+
+
+def load_county_items() -> None:
+    """The county's policy items, running from the start of last month to a month after next Sunday."""
+    today = timezone.localdate()
+    start, _end = _last_month(today)
+    for title, note in COUNTY_ITEMS:
+        resource = Resource.objects.get(title=title)
+        if not CountyItem.objects.filter(resource=resource).exists():
+            CountyItem.objects.create(resource=resource, start=start, end=today + timedelta(weeks=5), note=note)
+
+
+def _skips(index: int, week: int, midweek: bool) -> bool:
+    """The demo's stations that fall short of the monthly minimum: a few held one class only, a few no midweek
+    session, so the report card flags them to their township."""
+    return (index % 23 == 5 and week > 0) or (midweek and index % 17 == 3)
+
+
+def load_past_classes(stdout, home: Station | None) -> int:
+    """Last month's classes at every station but the demo station (whose manager plans and reports in the demo
+    itself), through the actions: each Sunday's programme built, published and reported (attendance, the members
+    checked in, discussion), and a midweek session that plays it again; most stations reach the monthly minimum,
+    a few do not, and the month's report card shows both."""
+    today = timezone.localdate()
+    org_admin = User.objects.get(username="orgadmin")
+    stations_qs = Station.objects.exclude(pk=home.pk) if home else Station.objects.all()
+    stations = list(stations_qs.prefetch_related("members").order_by("unit__code"))
+    reported = set(ClassReport.objects.values_list("station_id", "held_on"))
+    start, end = _last_month(today)
+    sundays = [
+        start + timedelta(days=d) for d in range((end - start).days) if (start + timedelta(days=d)).weekday() == 6
+    ]
+    count = 0
+    for week, sunday in enumerate(sundays):
+        actions.build_programmes(sunday=sunday, stations=stations_qs)
+        programmes = {
+            p.station_id: p for p in Programme.objects.filter(sunday=sunday).prefetch_related("items__resource")
+        }
+        for index, station in enumerate(stations):
+            prog = programmes.get(station.pk)
+            if prog is None or not prog.items.all():
+                continue
+            if prog.state == ProgrammeState.DRAFT:
+                actions.publish_programme(actor=org_admin, programme_=prog)
+            played = [(i.resource, i.minutes) for i in prog.items.all()]
+            members = list(station.members.all())
+            attendance = 12 + (index * 7 + week * 5) % 30
+            for held_on, minutes, midweek in (
+                (sunday, sum(m for _r, m in played) + DISCUSSION_MINUTES, False),
+                (sunday + timedelta(days=3), MIDWEEK_MINUTES, True),
+            ):
+                if held_on >= min(today, end) or (station.pk, held_on) in reported or _skips(index, week, midweek):
+                    continue
+                actions.submit_report(
+                    actor=org_admin, station=station, held_on=held_on, minutes=minutes,
+                    attendance=max(attendance - (8 if midweek else 0), len(members)), played=played,
+                    attendees=members, discussion="" if midweek else DISCUSSIONS[(index + week) % len(DISCUSSIONS)],
+                )  # fmt: skip
+                count += 1
+    stdout.write(f"education: {len(COUNTY_ITEMS)} county-wide items, {count} class reports of last month\n")
+    return count
 
 
 BANK = "党章党史知识题库"

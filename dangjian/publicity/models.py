@@ -280,7 +280,9 @@ class PublicityPage(Page):
     def get_view_restrictions(self):
         # Set by publicity.serving when this generation's tree shows none on the page or above it.
         if getattr(self, "_no_view_restrictions", False):
-            return PageViewRestriction.objects.none()
+            none = PageViewRestriction.objects.none()
+            none._result_cache = []  # evaluated already: iterating it compiles no SQL only to find it empty
+            return none
         return super().get_view_restrictions()
 
     def get_context(self, request, *args, **kwargs):

@@ -16,14 +16,17 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 
-from django.db.models import Q
+from django.db.models import Model, Q
 from django.http import Http404, HttpRequest
 from django.http.request import split_domain_port
 from wagtail.models import Page, PageViewRestriction, Site
 from wagtail.url_routing import RouteResult
 
 from dangjian.publicity import pagecache
+
+M = TypeVar("M", bound=Model)
 
 
 @dataclass(frozen=True)
@@ -78,7 +81,17 @@ def site_for(request: HttpRequest) -> Site | None:
     hostname = split_domain_port(request.get_host())[0]  # CommonMiddleware has checked ALLOWED_HOSTS
     key = ("site", hostname, request.get_port())
     site = pagecache.derived(key, lambda: Site._find_for_request(request))
-    return copy.copy(site)  # each request its own instance: nothing one request caches on it reaches another
+    return _own(site) if site is not None else None
+
+
+def _own(instance: M) -> M:
+    """This request's own copy of a kept instance (what `copy.copy` of a model gives, without the pickling
+    protocol): nothing one request caches on it, a related object or an attribute, reaches another."""
+    clone = object.__new__(type(instance))
+    clone.__dict__ = instance.__dict__.copy()
+    clone._state = copy.copy(instance._state)
+    clone._state.fields_cache = instance._state.fields_cache.copy()
+    return clone
 
 
 def _route(request: HttpRequest, site: Site, path: str) -> tuple[type[Page], int, tuple, dict] | None:
@@ -91,16 +104,15 @@ def _route(request: HttpRequest, site: Site, path: str) -> tuple[type[Page], int
     return type(page), page.pk, tuple(args or ()), dict(kwargs or {})
 
 
-def route(request: HttpRequest, path: str) -> RouteResult | None:
+def route(request: HttpRequest, site: Site | None, path: str) -> RouteResult | None:
     """What Wagtail's `Page.route_for_request` answers, from the routes and pages of this generation."""
-    site = site_for(request)
     if site is None:
         return None
     found = pagecache.derived(("route", site.pk, path), lambda: _route(request, site, path))
     if found is None:
         return None
     model, pk, args, kwargs = found
-    page = copy.copy(pagecache.derived(("page", pk), lambda: model.objects.get(pk=pk)))
+    page = _own(pagecache.derived(("page", pk), lambda: model.objects.get(pk=pk)))
     facts = tree()
     if not facts.alias_at_or_above(page.path) and not facts.restricted_at_or_above(page.path):
         page._no_view_restrictions = True  # PublicityPage.get_view_restrictions: none, without a query
@@ -110,8 +122,9 @@ def route(request: HttpRequest, path: str) -> RouteResult | None:
 def prepare(request: HttpRequest, path: str) -> None:
     """Give Wagtail's `serve` view the site and route of the request (it looks for them on the request first)."""
     if not hasattr(request, "_wagtail_route_for_request"):
-        setattr(request, "_wagtail_site", site_for(request))  # noqa: B010  (Wagtail's attributes, not HttpRequest's)
-        setattr(request, "_wagtail_route_for_request", route(request, path))  # noqa: B010
+        site = site_for(request)
+        setattr(request, "_wagtail_site", site)  # noqa: B010  (Wagtail's attributes, not HttpRequest's)
+        setattr(request, "_wagtail_route_for_request", route(request, site, path))  # noqa: B010
 
 
 def breadcrumbs(request: HttpRequest, page: Page) -> list[tuple[str, str | None]]:

@@ -118,3 +118,15 @@ def test_an_internal_page_rendered_for_one_reader_is_not_shown_to_another(site, 
     assert client.get(page.url).status_code == 404
     client.logout()
     assert client.get(page.url).status_code == 404
+
+
+def test_the_navigation_and_footer_are_kept_per_language(site, article, client, uncached):
+    from dangjian.publicity.templatetags import sitewide
+
+    sitewide._rendered.clear()
+    chinese = client.get(article.url).content.decode()
+    english = client.get(article.url, headers={"accept-language": "en"}).content.decode()
+    assert 'aria-label="四大超市"' in chinese and 'aria-label="The four supermarkets"' in english
+    assert "Public information is never classified" in english and "Public information" not in chinese
+    assert {language for _name, language in sitewide._rendered} == {"zh-hans", "en"}
+    assert client.get("/").content.decode().count('<footer class="site-footer"') == 1  # the portal's pages too

@@ -776,6 +776,25 @@ def redact_letter(*, actor: User, letter: Letter, phrases: str) -> Letter:
     return letter
 
 
+@transaction.atomic
+def unredact_letter(*, actor: User, letter: Letter, phrase: str) -> Letter:
+    """The office takes back a phrase it masked by hand (a mistake); the automatic masking stays."""
+    letter = _locked(letter)
+    scope = scope_for(actor)
+    if not (scope.covers(letter.channel.unit, OFFICE_KINDS) or scope.covers(letter.channel.unit, LEADER_KINDS)):
+        raise PermissionDenied(_("Only the supervision office may do this."))
+    phrase = (phrase or "").strip()
+    kept = [p for p in letter.redactions.splitlines() if p != phrase]
+    if len(kept) == len(letter.redactions.splitlines()):
+        raise ValidationError({"phrase": _("This phrase is not among the ones masked by hand.")})
+    letter.redactions = "\n".join(kept)
+    letter.save(update_fields=["redactions"])
+    _reindex(letter)
+    _event(letter, "unredacted", actor=actor)
+    audit.record(actor=actor, verb="letter.unredact", obj=letter, unit=letter.unit, after={"removed": 1})
+    return letter
+
+
 # --- reminders, chasers, 通报批评 --------------------------------------------------------------------------------
 
 

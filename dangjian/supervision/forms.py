@@ -203,3 +203,7 @@ class RedactForm(DescribedForm):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("One a line: each is replaced by ＊＊＊ wherever it appears in the public view."),
     )
+
+
+class UnredactForm(DescribedForm):
+    phrase = forms.CharField(label=_("Phrase"), max_length=5000)

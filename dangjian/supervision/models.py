@@ -524,6 +524,7 @@ EVENT_LABELS = {
     "rated": _("Rated"),
     "reopened": _("Reopened"),
     "redacted": _("Redacted"),
+    "unredacted": _("Mask taken back"),
     "reminded": _("Reminder sent"),
     "chased": _("Chaser sent"),
 }

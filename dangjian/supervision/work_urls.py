@@ -13,6 +13,7 @@ urlpatterns = [
     path("letters/<int:pk>/result", views.result, name="result"),
     path("letters/<int:pk>/transfer", views.transfer, name="transfer"),
     path("letters/<int:pk>/redact", views.redact, name="redact"),
+    path("letters/<int:pk>/unredact", views.unredact, name="unredact"),
     path("letters/<int:pk>/sign-off", views.sign_off, name="sign_off"),
     path("letters/<int:pk>/extension", views.extension, name="extension"),
     path("letters/<int:pk>/attachments/<int:attachment>", views.attachment, name="attachment"),

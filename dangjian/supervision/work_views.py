@@ -95,6 +95,7 @@ def _letter_forms() -> dict:
         "transfer": lambda data=None: forms.TransferForm(data, auto_id="transfer-%s"),
         "extension": lambda data=None: forms.ExtensionForm(data, auto_id="extension-%s"),
         "redact": lambda data=None: forms.RedactForm(data, auto_id="redact-%s"),
+        "unredact": lambda data=None: forms.UnredactForm(data, auto_id="unredact-%s"),
     }
 
 
@@ -223,6 +224,17 @@ def redact(request: HttpRequest, pk: int) -> HttpResponse:
         "redact",
         lambda letter, d: actions.redact_letter(actor=request.user, letter=letter, phrases=d["phrases"]),
         _("The phrases are masked in the public view."),
+    )
+
+
+@require_POST
+def unredact(request: HttpRequest, pk: int) -> HttpResponse:
+    return _act(
+        request,
+        pk,
+        "unredact",
+        lambda letter, d: actions.unredact_letter(actor=request.user, letter=letter, phrase=d["phrase"]),
+        _("The phrase is no longer masked in the public view."),
     )
 
 

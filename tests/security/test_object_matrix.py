@@ -63,6 +63,7 @@ OBJECTS: dict[str, tuple[str, object]] = {
     "supervision_work:edit_interview": ("page", lambda w: {"pk": w["interview"].pk}),
     "supervision_work:cancel_interview": ("post", lambda w: {"pk": w["interview"].pk}),
     "supervision_work:redact": ("post", lambda w: {"pk": w["letter"].pk}),
+    "supervision_work:unredact": ("post", lambda w: {"pk": w["letter"].pk}),
     "registry:delete_search": ("post", lambda w: {"pk": w["search"].pk}),
     "registry:import_job": ("page", lambda w: {"pk": w["job"].pk}),
     "registry:import_apply": ("post", lambda w: {"pk": w["job"].pk}),

@@ -267,3 +267,29 @@ def test_a_confidential_letter_has_no_redaction_form(client, login, dispatched, 
     login(people["office"])
     html = client.get(reverse("supervision_work:letter", args=[letter.pk])).content.decode()
     assert 'id="redact-phrases"' not in html
+
+
+def test_the_office_takes_back_a_mask_and_the_public_page_shows_the_phrase_again(client, login, dispatched, people):
+    letter = _published(dispatched, people)
+    login(people["office"])
+    client.post(reverse("supervision_work:redact", args=[letter.pk]), {"phrases": "李大爷\n老李家"})
+    staff = client.get(reverse("supervision_work:letter", args=[letter.pk])).content.decode()
+    assert staff.count(reverse("supervision_work:unredact", args=[letter.pk])) == 2  # one button per phrase
+    client.post(reverse("supervision_work:unredact", args=[letter.pk]), {"phrase": "李大爷"})
+    assert Letter.objects.get(pk=letter.pk).redactions == "老李家"
+    assert AuditRecord.objects.filter(verb="letter.unredact", object_id=str(letter.pk)).exists()
+    client.logout()
+    assert "李大爷" in client.get(reverse("supervision:letter", args=[letter.pk])).content.decode()
+
+
+def test_taking_back_a_phrase_never_masked_is_refused_and_changes_nothing(client, login, dispatched, people):
+    letter = _published(dispatched, people)
+    login(people["office"])
+    client.post(reverse("supervision_work:redact", args=[letter.pk]), {"phrases": "李大爷"})
+    page = client.post(reverse("supervision_work:unredact", args=[letter.pk]), {"phrase": "王某某"})
+    assert page.status_code == 400 and 'class="sv-error-summary' in page.content.decode()
+    assert Letter.objects.get(pk=letter.pk).redactions == "李大爷"
+    login(people["responder"])  # a unit may not take masks back
+    client.post(reverse("supervision_work:unredact", args=[letter.pk]), {"phrase": "李大爷"})
+    assert Letter.objects.get(pk=letter.pk).redactions == "李大爷"
+    assert not AuditRecord.objects.filter(verb="letter.unredact").exists()

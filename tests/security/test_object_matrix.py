@@ -45,6 +45,7 @@ OBJECTS: dict[str, tuple[str, object]] = {
     "education_work:programme_text": ("file", lambda w: {"pk": w["programme"].pk}),
     "education_work:programme_package": ("file", lambda w: {"pk": w["programme"].pk}),
     "education_work:quiz_results": ("page", lambda w: {"pk": w["quiz"].pk}),
+    "education_work:quiz_non_takers": ("page", lambda w: {"pk": w["special"].pk}),
     "education_work:bank_import": ("page", lambda w: {"pk": w["bank"].pk}),
     "supervision_work:letter": ("page", lambda w: {"pk": w["letter"].pk}),
     "supervision_work:dispatch": ("post", lambda w: {"pk": w["letter"].pk}),
@@ -171,6 +172,9 @@ def world(tree, make_user, settings, tmp_path):
     w["programme"] = Programme.objects.create(station=w["station"], sunday=date(2026, 12, 6))
     w["bank"] = QuestionBank.objects.create(name=f"{MARK}：题库", unit=t2)
     w["quiz"] = Quiz.objects.create(kind="daily", title=f"{MARK}：每日答题", unit=t2)
+    w["special"] = Quiz.objects.create(
+        kind="test", title=f"{MARK}：专项测试", unit=t2, closes_at=timezone.now() + timedelta(days=7)
+    )
 
     w["person"] = Person.objects.create(
         name=f"{MARK}李四", name_pinyin="lisi", name_initials="ls", gender="male", branch=branch,

@@ -17,6 +17,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
 
@@ -105,23 +106,27 @@ def _wait(url: str, server: subprocess.Popen, timeout: float = 60) -> None:
     raise RuntimeError(f"{url} did not answer within {timeout} s")
 
 
-def _wrk(url: str, cookie: str = "") -> dict:
-    env = {**os.environ, "WRK_COOKIE": cookie}
+def wrk(url: str, *, script: str = "wrk_report.lua", connections: int = CONNECTIONS, threads: int = 2,
+        timeout: str = "2s", env: dict | None = None, cookie: str = "") -> dict:  # fmt: skip
+    """wrk on loopback with one of bench/'s Lua scripts, which report one JSON line; `env` reaches the script.
+    A request unanswered within `timeout` (wrk's default: 2 s) counts as an error."""
     out = subprocess.run(
-        ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{SECONDS}s", "-s", str(HERE / "wrk_report.lua"), url],
-        env=env,
+        ["wrk", f"-t{threads}", f"-c{connections}", f"-d{SECONDS}s", "--timeout", timeout, "-s", str(HERE / script),
+         url],
+        env={**os.environ, "WRK_COOKIE": cookie, **(env or {})},
         capture_output=True,
         text=True,
         check=True,
-    ).stdout
+    ).stdout  # fmt: skip
     line = next(x for x in out.splitlines() if x.startswith("WRK_JSON "))
     return json.loads(line.removeprefix("WRK_JSON "))
 
 
-def run() -> list[Result]:
-    if shutil.which("wrk") is None:
-        return [Result("load test", 0, "", "wrk installed", False, "install Debian's wrk package")]
-    scratch = tempfile.mkdtemp(prefix="dangjian-load-")
+@contextmanager
+def demo_site(prefix: str, *, ready: str = "/", static: bool = False, **extra_env: str):
+    """The Huichang demo served by gunicorn as deployed (DEBUG off) on a scratch database; yields its environment
+    and base URL, and removes the database and the data directory afterwards."""
+    scratch = tempfile.mkdtemp(prefix=prefix)
     env = {
         **os.environ,
         "DANGJIAN_ENV": "development",
@@ -129,6 +134,7 @@ def run() -> list[Result]:
         "DANGJIAN_DATA_DIR": scratch,
         "DANGJIAN_ALLOWED_HOSTS": "127.0.0.1,localhost",
         "DANGJIAN_LOG_LEVEL": "WARNING",
+        **extra_env,
     }
     env, drop = _database_env(env)
     server = None
@@ -136,8 +142,8 @@ def run() -> list[Result]:
         progress("migrating and loading the Huichang demo into a scratch database")
         _run(env, "migrate", "--no-input")
         _run(env, "demo")
-        _run(env, "collectstatic", "--no-input")
-        session = _run(env, "shell", "-c", SESSION_SNIPPET).split("SESSION ", 1)[1].strip()
+        if static:
+            _run(env, "collectstatic", "--no-input")
         port = _free_port()
         base = f"http://127.0.0.1:{port}"
         server = subprocess.Popen(
@@ -146,16 +152,30 @@ def run() -> list[Result]:
             stdout=subprocess.DEVNULL,
             stderr=None,  # warnings and errors go to the bench's own output; a pipe nobody reads would stall it
         )
-        _wait(base + "/", server)
+        _wait(base + ready, server)
+        yield env, base
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=30)
+        drop()
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def run() -> list[Result]:
+    if shutil.which("wrk") is None:
+        return [Result("load test", 0, "", "wrk installed", False, "install Debian's wrk package")]
+    with demo_site("dangjian-load-", static=True) as (env, base):
+        session = _run(env, "shell", "-c", SESSION_SNIPPET).split("SESSION ", 1)[1].strip()
         progress(f"gunicorn with {WORKERS} workers; wrk with {CONNECTIONS} connections for {SECONDS} s per page")
-        baseline = _wrk(base + STATIC)
+        baseline = wrk(base + STATIC)
         base_rps = baseline["requests"] / baseline["seconds"]
         results = [
             Result("static file (baseline) throughput", base_rps, "req/s", "no errors", baseline["socket_errors"] == 0)
         ]
         for name, path, staff, target_ms in PAGES:
             progress(name)
-            found = _wrk(base + path, f"sessionid={session}" if staff else "")
+            found = wrk(base + path, cookie=f"sessionid={session}" if staff else "")
             rps = found["requests"] / found["seconds"]
             errors = found["socket_errors"] + found["bad_status"]
             p95_ms = found["p95"] / 1000
@@ -174,9 +194,3 @@ def run() -> list[Result]:
                 )
             )
         return results
-    finally:
-        if server is not None:
-            server.terminate()
-            server.wait(timeout=30)
-        drop()
-        shutil.rmtree(scratch, ignore_errors=True)

@@ -10,18 +10,14 @@ an error. The baseline, measured by the same stack in the same run, is the GET o
 
 from __future__ import annotations
 
-import json
-import os
 import re
 import shutil
-import subprocess
-import tempfile
 import time
 import urllib.request
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
-from bench.bench_load import BIN, QUIET, WORKERS, _database_env, _free_port, _run, _wait
+from bench.bench_load import SECONDS, WORKERS, _run, demo_site, wrk
 from bench.harness import QUICK, Result, progress
 
 CLIENTS = 64
@@ -35,7 +31,6 @@ SOLVE = (
     "        c = pow.issue()\n"
     "        out.write(f'{{c}} {{pow.solve(c)}}\\n')\n"
 )
-SECONDS = 5 if QUICK else 20
 CHANNEL = "voice"
 TITLE = "基准测试来信"
 COUNT = (
@@ -56,64 +51,30 @@ def _csrf(url: str) -> tuple[str, str]:
     return cookie, token.group(1)
 
 
-def _wrk(url: str, script: str, env: dict) -> dict:
-    out = subprocess.run(
-        ["wrk", f"-t{THREADS}", f"-c{CLIENTS}", f"-d{SECONDS}s", "--timeout", "10s", "-s", script, url],
-        env={**os.environ, **env},
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    line = next(x for x in out.splitlines() if x.startswith("WRK_JSON "))
-    return json.loads(line.removeprefix("WRK_JSON "))
-
-
 def run() -> list[Result]:
     if shutil.which("wrk") is None:
         return [Result("submission load test", 0, "", "wrk installed", False, "install Debian's wrk package")]
-    here = os.path.dirname(__file__)
-    scratch = tempfile.mkdtemp(prefix="dangjian-submit-")
-    env = {
-        **os.environ,
-        "DANGJIAN_ENV": "development",
-        "DANGJIAN_DEBUG": "0",
-        "DANGJIAN_DATA_DIR": scratch,
-        "DANGJIAN_ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "DANGJIAN_LOG_LEVEL": "WARNING",
-        "DANGJIAN_SUPERVISION_LIMITS": "write=10000000/3600",
-        # The server checks the proof of work the same way at any difficulty; 8 bits let this process solve the
-        # challenges for wrk beforehand (wrk's Lua has no SHA-256).
-        "DANGJIAN_SUPERVISION_POW_BITS": "8",
-    }
-    env, drop = _database_env(env)
-    server = None
-    try:
-        progress("migrating and loading the Huichang demo into a scratch database")
-        _run(env, "migrate", "--no-input")
-        _run(env, "demo")
-        port = _free_port()
-        base = f"http://127.0.0.1:{port}"
-        server = subprocess.Popen(
-            [str(BIN / "gunicorn"), "dangjian.config.wsgi", "-w", str(WORKERS), "-b", f"127.0.0.1:{port}", *QUIET],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=None,
-        )
+    # The server checks the proof of work the same way at any difficulty; 8 bits let this process solve the
+    # challenges for wrk beforehand (wrk's Lua has no SHA-256).
+    limits = {"DANGJIAN_SUPERVISION_LIMITS": "write=10000000/3600", "DANGJIAN_SUPERVISION_POW_BITS": "8"}
+    with demo_site("dangjian-submit-", ready=f"/supervision/{CHANNEL}/write/", **limits) as (env, base):
         form_url = f"{base}/supervision/{CHANNEL}/write/"
-        _wait(form_url, server)
         cookie, token = _csrf(form_url)
         before = int(_run(env, "shell", "-c", COUNT).split("COUNT ", 1)[1])
-        solved = Path(scratch) / "pow.txt"
+        solved = Path(env["DANGJIAN_DATA_DIR"]) / "pow.txt"
         _run(env, "shell", "-c", SOLVE.format(n=CHALLENGES, path=str(solved)))
         progress(f"gunicorn with {WORKERS} workers; wrk with {CLIENTS} clients for {SECONDS} s")
-        baseline = _wrk(form_url, os.path.join(here, "wrk_report.lua"), {"WRK_COOKIE": cookie})
+        baseline = wrk(form_url, connections=CLIENTS, timeout="10s", cookie=cookie)
         base_rps = baseline["requests"] / baseline["seconds"]
         fixed = {"category": "suggestion", "anonymous": "on", "is_public": "on", "website": ""}
         fields = urlencode({"csrfmiddlewaretoken": token, **fixed})
-        found = _wrk(
+        found = wrk(
             form_url,
-            os.path.join(here, "wrk_submit.lua"),
-            {
+            script="wrk_submit.lua",
+            connections=CLIENTS,
+            threads=THREADS,
+            timeout="10s",
+            env={
                 "WRK_FORM": fields,
                 "WRK_COOKIE": cookie,
                 "WRK_TITLE": quote(TITLE),
@@ -144,9 +105,3 @@ def run() -> list[Result]:
             ),
             Result("letters lost (receipt given, letter not stored)", lost, "", "0", lost == 0, note),
         ]
-    finally:
-        if server is not None:
-            server.terminate()
-            server.wait(timeout=30)
-        drop()
-        shutil.rmtree(scratch, ignore_errors=True)

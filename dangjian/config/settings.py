@@ -261,7 +261,10 @@ if os.environ.get("DANGJIAN_SUPERVISION_LIMITS"):
     DANGJIAN_SUPERVISION_LIMITS = _limits(os.environ["DANGJIAN_SUPERVISION_LIMITS"])
 # Tests solve the letter form's proof of work in Python on every submission: an easier one keeps them quick; the
 # check is the same whatever the difficulty (dangjian.supervision.pow).
-DANGJIAN_SUPERVISION_POW_BITS = int(os.environ.get("DANGJIAN_SUPERVISION_POW_BITS", "8" if ENV == "test" else "16"))
+_pow_bits = os.environ.get("DANGJIAN_SUPERVISION_POW_BITS", "8" if ENV == "test" else "16")
+if not _pow_bits.isdigit() or int(_pow_bits) > 32:
+    raise RuntimeError(f"DANGJIAN_SUPERVISION_POW_BITS must be a whole number from 0 to 32, not {_pow_bits!r}")
+DANGJIAN_SUPERVISION_POW_BITS = int(_pow_bits)
 
 OTP_TOTP_ISSUER = "Dangjian"
 

@@ -281,30 +281,17 @@ def submit_letter(
     assert hashed is not None  # a receipt new_receipt() made is always well formed
     plain = {"body": body, "contact_name": contact_name, "contact_phone": contact_phone, "contact_email": contact_email}
     sealed = channel.is_confidential
-    first_due, result_due = (
-        due_date(channel, now, channel.first_response_days),
-        due_date(channel, now, channel.result_days),
+    first_due = due_date(channel, now, channel.first_response_days)
+    received = _(
+        "Your letter “%(title)s” to %(channel)s was received. Receipt: %(receipt)s. Keep it to follow "
+        "the letter; a first answer is due by %(due)s."
     )
-    office = _people(channel.unit, OFFICE_KINDS)
-    with transaction.atomic():
-        if Letter.objects.filter(content_hash=digest, received_at__gte=now - DUPLICATE_WINDOW).exists():
-            message = _("This letter has already been received; please keep the receipt you were given.")
-            raise ValidationError({"body": ValidationError(message, code="duplicate")})
-        letter = _store_letter(
-            channel=channel, title=title, body=body, category=category, area=area, source=source,
-            subject_ref=subject_ref, anonymous=anonymous, is_public=is_public, plain=plain, sealed=sealed,
-            hashed=hashed, digest=digest, now=now, first_due=first_due, result_due=result_due, checked=checked,
-        )  # fmt: skip
-        _received(letter, channel=channel, title=title, receipt=receipt, plain=plain, office=office,
-                  anonymous=anonymous, source=source, attachments=len(checked))  # fmt: skip
-    return Submitted(letter, receipt)
-
-
-def _store_letter(*, channel, title, body, category, area, source, subject_ref, anonymous, is_public, plain, sealed,
-                  hashed, digest, now, first_due, result_due, checked) -> Letter:  # fmt: skip
-    """The letter's row and its files (sealed for a confidential channel); inside submit_letter's transaction."""
-    contact_name, contact_phone, contact_email = plain["contact_name"], plain["contact_phone"], plain["contact_email"]
-    letter = Letter.objects.create(
+    facts = {
+        "title": title[:40],
+        "channel": channel.name,
+        "due": timezone.localtime(first_due, calendar.SHANGHAI).strftime("%Y-%m-%d"),
+    }
+    letter = Letter(
         channel=channel,
         title=title,
         body="" if sealed else body,
@@ -322,49 +309,43 @@ def _store_letter(*, channel, title, body, category, area, source, subject_ref, 
         unit=channel.unit,
         received_at=now,
         first_response_due=first_due,
-        result_due=result_due,
+        result_due=due_date(channel, now, channel.result_days),
     )
-    rows = [
-        (Attachment(letter=letter, name=c.name, content_type=c.content_type, size=len(c.data), sha256=c.sha256), c.data)
-        for c in checked
-    ]
-    if sealed:
-        sealing.seal_letter(letter, plain=plain, attachments=rows)
-    for a, data in [] if sealed else rows:
-        a.file.save("upload", ContentFile(data), save=False)
-        a.save()
-    return letter
-
-
-def _received(letter, *, channel, title, receipt, plain, office, anonymous, source, attachments) -> None:
-    """The letter's first event, its audit record and who is told; inside submit_letter's transaction."""
-    _event(letter, "received", unit=channel.unit, source=source, attachments=attachments)
-    audit.record(
-        actor=None,
-        verb="letter.submit",
-        obj=letter,
-        unit=channel.unit,
-        after={"channel": channel.code, "source": source, "anonymous": anonymous},
-    )
-    received = _(
-        "Your letter “%(title)s” to %(channel)s was received. Receipt: %(receipt)s. Keep it to follow "
-        "the letter; a first answer is due by %(due)s."
-    )
-    facts = {
-        "title": title[:40],
-        "channel": channel.name,
-        "due": timezone.localtime(letter.first_response_due, calendar.SHANGHAI).strftime("%Y-%m-%d"),
-    }
-    _notify_citizen(
-        letter,
-        contact=plain,
-        subject=_("Your letter was received"),
-        body=received % {**facts, "receipt": receipt},
-        # Only the writer holds the receipt: the outbox forgets it once the message has left.
-        body_after_delivery=received % {**facts, "receipt": _("(removed after delivery)")},
-        kind="letter.receipt",
-    )
-    _notify_staff(office, subject=_("New letter to dispatch"), body=title, unit=channel.unit, kind="letter.new")
+    office = _people(channel.unit, OFFICE_KINDS)
+    with transaction.atomic():
+        if Letter.objects.filter(content_hash=digest, received_at__gte=now - DUPLICATE_WINDOW).exists():
+            message = _("This letter has already been received; please keep the receipt you were given.")
+            raise ValidationError({"body": ValidationError(message, code="duplicate")})
+        letter.save(force_insert=True)
+        files = [
+            (Attachment(letter=letter, name=c.name, content_type=c.content_type, size=len(c.data), sha256=c.sha256),
+             c.data)
+            for c in checked
+        ]  # fmt: skip
+        if sealed:
+            sealing.seal_letter(letter, plain=plain, attachments=files)
+        for a, data in [] if sealed else files:
+            a.file.save("upload", ContentFile(data), save=False)
+            a.save()
+        _event(letter, "received", unit=channel.unit, source=source, attachments=len(checked))
+        audit.record(
+            actor=None,
+            verb="letter.submit",
+            obj=letter,
+            unit=channel.unit,
+            after={"channel": channel.code, "source": source, "anonymous": anonymous},
+        )
+        _notify_citizen(
+            letter,
+            contact=plain,
+            subject=_("Your letter was received"),
+            body=received % {**facts, "receipt": receipt},
+            # Only the writer holds the receipt: the outbox forgets it once the message has left.
+            body_after_delivery=received % {**facts, "receipt": _("(removed after delivery)")},
+            kind="letter.receipt",
+        )
+        _notify_staff(office, subject=_("New letter to dispatch"), body=title, unit=channel.unit, kind="letter.new")
+    return Submitted(letter, receipt)
 
 
 # --- handling --------------------------------------------------------------------------------------------------
@@ -745,12 +726,19 @@ def reopen_letter(*, receipt: str, reason: str) -> Letter:
     return letter
 
 
+def may_redact(actor: User, letter: Letter) -> bool:
+    """The supervision office or a leader of the letter's channel masks phrases by hand (never in a sealed letter)."""
+    scope = scope_for(actor)
+    return not letter.channel.is_confidential and (
+        scope.covers(letter.channel.unit, OFFICE_KINDS) or scope.covers(letter.channel.unit, LEADER_KINDS)
+    )
+
+
 @transaction.atomic
 def redact_letter(*, actor: User, letter: Letter, phrases: str) -> Letter:
     """The office adds phrases to mask in the public view (manual redaction adds to the automatic masking)."""
     letter = _locked(letter)
-    scope = scope_for(actor)
-    if not (scope.covers(letter.channel.unit, OFFICE_KINDS) or scope.covers(letter.channel.unit, LEADER_KINDS)):
+    if not may_redact(actor, letter):
         raise PermissionDenied(_("Only the supervision office may do this."))
     lines = [p.strip() for p in (phrases or "").replace("\x00", "").splitlines() if p.strip()]
     if not lines:
@@ -780,8 +768,7 @@ def redact_letter(*, actor: User, letter: Letter, phrases: str) -> Letter:
 def unredact_letter(*, actor: User, letter: Letter, phrase: str) -> Letter:
     """The office takes back a phrase it masked by hand (a mistake); the automatic masking stays."""
     letter = _locked(letter)
-    scope = scope_for(actor)
-    if not (scope.covers(letter.channel.unit, OFFICE_KINDS) or scope.covers(letter.channel.unit, LEADER_KINDS)):
+    if not may_redact(actor, letter):
         raise PermissionDenied(_("Only the supervision office may do this."))
     phrase = (phrase or "").strip()
     kept = [p for p in letter.redactions.splitlines() if p != phrase]

@@ -114,8 +114,7 @@ def _letter_page(request: HttpRequest, found, *, bound: dict | None = None, stat
     context = {
         "letter": found,
         "is_office": scope.covers(found.channel.unit, OFFICE_KINDS),
-        "can_redact": not found.channel.is_confidential
-        and (scope.covers(found.channel.unit, OFFICE_KINDS) or scope.covers(found.channel.unit, LEADER_KINDS)),
+        "can_redact": actions.may_redact(request.user, found),
         "is_responder": found.status != Status.RECEIVED
         and any(scope.covers(u, RESPONDER_KINDS) for u in [found.unit, *found.co_units.all()]),
         "is_lead": found.status != Status.RECEIVED and scope.covers(found.unit, RESPONDER_KINDS),

@@ -65,7 +65,7 @@ def test_a_letter_without_valid_work_is_refused_and_nothing_is_stored(client, ch
 def test_a_challenge_serves_once(client, channels):
     work = solved()
     assert _post(client, **work).status_code == 200
-    again = _post(client, **{**work}, title="另一封信")
+    again = _post(client, **work, title="另一封信")
     assert again.status_code == 400 and Letter.objects.count() == 1
     assert "此表单已经提交过一次" in " ".join(again.context["form"].non_field_errors())
 

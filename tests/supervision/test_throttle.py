@@ -71,3 +71,12 @@ def test_a_malformed_environment_value_stops_the_start_with_its_reason():
     done = _settings_in_a_process("write=many")
     assert done.returncode != 0
     assert "DANGJIAN_SUPERVISION_LIMITS: 'write=many' is not name=requests/seconds" in done.stderr
+
+
+def test_a_malformed_proof_of_work_difficulty_stops_the_start_with_its_reason():
+    code = "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='dangjian.config.settings'; django.setup()"
+    env = {**os.environ, "DANGJIAN_SUPERVISION_POW_BITS": "hard"}
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode != 0 and "DANGJIAN_SUPERVISION_POW_BITS must be a whole number from 0 to 32" in done.stderr

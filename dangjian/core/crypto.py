@@ -7,7 +7,8 @@ Two suites share one interface so every layer above (and every test) runs on eit
 
 - ``nacl`` (default), libsodium through PyNaCl: X25519 sealed boxes (``crypto_box_seal``) wrap keys, Ed25519 signs,
   XChaCha20-Poly1305 ``secretstream`` encrypts content in chunks, Argon2id derives keys from passphrases,
-  XChaCha20-Poly1305-IETF seals small secrets, BLAKE2b hashes.
+  XChaCha20-Poly1305-IETF seals small secrets, BLAKE2b hashes (SHA-256 for the ciphertext digests of manifest
+  version 2, `digest_hasher`).
 - ``sm`` (商用密码 / 国密): SM2 public-key encryption (GM/T 0003.4-2012, ciphertext order C1‖C3‖C2) wraps keys, SM2
   with SM3 (GM/T 0003.2, Z_A with the default ID "1234567812345678" of GM/T 0009-2012) signs, SM4-GCM
   (GB/T 32907-2016 with the GCM mode of ISO/IEC 19772) encrypts content in chunks arranged as the STREAM
@@ -44,6 +45,11 @@ from nacl._sodium import lib as _sodium_lib
 
 MAGIC = b"DJM1"
 CHUNK = 64 * 1024
+# The digests a signed manifest may record for a ciphertext: 1, the suite's hash (BLAKE2b-256 / SM3); 2, SHA-256 in
+# the libsodium suite and still SM3 in the 国密 suite. New mail uses the latest; old mail keeps the one it was signed
+# with.
+DIGEST_VERSIONS = (1, 2)
+DIGEST_VERSION = DIGEST_VERSIONS[-1]
 
 
 def suite_name() -> str:
@@ -122,6 +128,12 @@ class Suite:
 
     def hasher(self) -> Hasher:
         raise NotImplementedError
+
+    def digest_hasher(self, version: int) -> Hasher:
+        """The hash that a signed manifest of `version` records for each ciphertext (see DIGEST_VERSIONS)."""
+        if version not in DIGEST_VERSIONS:
+            raise CryptoError(f"unknown digest version {version!r}")
+        return self.hasher()
 
     def new_content_key(self) -> bytes:
         return secrets.token_bytes(self.content_key_bytes)
@@ -206,6 +218,13 @@ class NaclSuite(Suite):
 
     def hasher(self) -> Hasher:
         return hashlib.blake2b(digest_size=32)
+
+    def digest_hasher(self, version: int) -> Hasher:
+        hasher = super().digest_hasher(version)
+        # Version 2: SHA-256 through hashlib (OpenSSL), which uses the CPU's SHA extensions (SHA-NI) where it has
+        # them: 1.5x hashlib's BLAKE2b on this project's machines (docs/benchmarks.md), and the digest is a whole
+        # pass over every attachment's ciphertext on sending and on reading.
+        return hashlib.sha256() if version >= 2 else hasher
 
     def push_state(self, key: bytes):
         header, encrypt_into = self.push_into(key)
@@ -482,20 +501,22 @@ def _write_all(dst: BinaryIO, block: memoryview | bytes) -> None:
 
 
 def encrypt_stream(
-    s: Suite, key: bytes, src: BinaryIO, dst: BinaryIO, chunk: int = CHUNK, *, threaded: bool = True
-) -> tuple[int, bytes]:
-    """Encrypt src into dst in constant memory. Returns (plaintext size, hash of everything written to dst).
+    s: Suite, key: bytes, src: BinaryIO, dst: BinaryIO, chunk: int = CHUNK, *, threaded: bool = True,
+    digest_version: int = DIGEST_VERSION,
+) -> tuple[int, bytes]:  # fmt: skip
+    """Encrypt src into dst in constant memory. Returns (plaintext size, digest of everything written to dst, by
+    `Suite.digest_hasher(digest_version)`).
 
     A ring of STREAM_SLOTS buffer pairs serves the whole stream: src is read into a plaintext buffer (`readinto`,
     STREAM_GROUP chunks at a time), encrypted chunk by chunk into its ciphertext buffer (`Suite.push_into`: no
     copy in the libsodium suite), then the ciphertext buffer is digested and written, nothing copied in Python.
     With `threaded` (files) the digest and the write each run on a thread of their own, a slot or two behind the
     cipher: libsodium (cffi), hashlib (for buffers over 2 KiB) and file writes all release the GIL, so the three
-    overlap (the digest costs about what the cipher does, the write about half). Small data (`encrypt_bytes`)
-    stays on the caller's thread: starting threads would cost more than they save.
+    overlap (per byte, SHA-256 costs about 0.7 of the cipher, BLAKE2b as much, the write a quarter to a third).
+    Small data (`encrypt_bytes`) stays on the caller's thread: starting threads would cost more than they save.
     """
     header, push = s.push_into(key)
-    digest = s.hasher()
+    digest = s.digest_hasher(digest_version)
     lead = MAGIC + bytes([s.code]) + header
     digest.update(lead)
     _write_all(dst, lead)
@@ -574,8 +595,8 @@ def encrypt_stream(
     return size, digest.digest()
 
 
-def stream_digest(s: Suite, src: BinaryIO, chunk: int = 1024 * 1024) -> bytes:
-    digest = s.hasher()
+def stream_digest(s: Suite, src: BinaryIO, chunk: int = 1024 * 1024, *, digest_version: int = DIGEST_VERSION) -> bytes:
+    digest = s.digest_hasher(digest_version)
     while block := src.read(chunk):
         digest.update(block)
     return digest.digest()

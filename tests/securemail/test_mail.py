@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
+import json
 from datetime import timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
+from dangjian.core import crypto
 from dangjian.core.models import AuditRecord, Notification
 from dangjian.services.securemail import actions
 from dangjian.services.securemail.actions import AppointmentWarning, Upload
@@ -160,3 +163,80 @@ def test_expired_messages_are_destroyed(network):
     with pytest.raises(ValidationError):
         read(network, "d1", message)
     assert actions.purge_expired(now=timezone.now() + timedelta(days=2)) == 0
+
+
+def _digest(message, data: bytes, version: int) -> bytes:
+    """A ciphertext's digest as each manifest version defines it, computed here without the app's code."""
+    if message.suite == "nacl":
+        h = hashlib.sha256() if version == 2 else hashlib.blake2b(digest_size=32)
+        h.update(data)
+        return h.digest()
+    return sm3(data)
+
+
+def sm3(data: bytes) -> bytes:
+    from cryptography.hazmat.primitives import hashes
+
+    h = hashes.Hash(hashes.SM3())
+    h.update(data)
+    return h.finalize()
+
+
+def test_new_mail_is_signed_as_manifest_version_2_with_sha256_digests_of_the_ciphertexts(network):
+    message = send(network, to=("d1",))
+    manifest = json.loads(message.manifest)
+    attachment = message.attachments.get()
+    with attachment.file.open("rb") as f:
+        stored = f.read()
+    assert manifest["v"] == 2
+    assert manifest["header"] == _digest(message, bytes(message.header), 2).hex()
+    assert manifest["attachments"] == [[len(ATTACHMENT), _digest(message, stored, 2).hex()]]
+    assert bytes(attachment.digest) == _digest(message, stored, 2)
+    opened = read(network, "d1", message)
+    assert b"".join(actions.attachment_chunks(opened, 0)[1]) == ATTACHMENT
+
+
+def _as_version_1(network, message):
+    """Rewrite a message as the code before manifest version 2 stored it: BLAKE2b-256 digests (SM3 in the 国密
+    suite) in a manifest of version 1, signed by the sending unit."""
+    s = crypto.suite(message.suite)
+    manifest = json.loads(message.manifest)
+    attachment = message.attachments.get()
+    with attachment.file.open("rb") as f:
+        attachment.digest = _digest(message, f.read(), 1)
+    attachment.save(update_fields=["digest"])
+    manifest.update(
+        v=1,
+        header=_digest(message, bytes(message.header), 1).hex(),
+        attachments=[[attachment.size, bytes(attachment.digest).hex()]],
+    )
+    message.manifest = json.dumps(manifest, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    sender = network.unlocked("t1").current_keys(network.units["t1"])
+    message.signature = s.sign(sender.sign.private, sender.sign.public, message.manifest.encode())
+    message.save(update_fields=["manifest", "signature"])
+    return Message.objects.get(pk=message.pk)
+
+
+def test_mail_signed_as_manifest_version_1_still_opens_and_still_detects_alteration(network):
+    message = _as_version_1(network, send(network, to=("d1", "d2")))
+    opened = read(network, "d1", message)
+    assert opened.subject == "关于开展主题党日活动的通知"
+    assert b"".join(actions.attachment_chunks(opened, 0)[1]) == ATTACHMENT
+    attachment = message.attachments.get()
+    with open(attachment.file.path, "r+b") as f:
+        f.seek(-1, io.SEEK_END)
+        last = f.read(1)
+        f.seek(-1, io.SEEK_END)
+        f.write(bytes([last[0] ^ 1]))
+    with pytest.raises(ValidationError):
+        actions.attachment_chunks(read(network, "d2", message), 0)
+
+
+def test_a_manifest_whose_version_is_changed_on_the_server_fails_verification(network):
+    message = send(network, to=("d1",))
+    message.manifest = message.manifest.replace('"v":2', '"v":1')
+    with pytest.raises(ValidationError):
+        read(network, "d1", message)
+    message.manifest = message.manifest.replace('"v":1', '"v":3')
+    with pytest.raises(ValidationError):
+        read(network, "d1", message)

@@ -258,9 +258,13 @@ def appointment_matches(*texts: str) -> list[str]:
     return sorted({m.group(0) for t in texts for m in APPOINTMENT_WORDS.finditer(t or "")})
 
 
-def _manifest(message: Message, recipients: list[tuple[Unit, UnitKey]], header_digest: bytes, parts) -> str:
+def _manifest(
+    message: Message, recipients: list[tuple[Unit, UnitKey]], header_digest: bytes, parts, version: int
+) -> str:
+    """The canonical text the sending unit signs. Its version is the version of the ciphertext digests it records
+    (`crypto.DIGEST_VERSIONS`): version 2 differs from version 1 only there, so mail signed as version 1 still opens."""
     body = {
-        "v": 1,
+        "v": version,
         "suite": message.suite,
         "id": str(message.id),
         "sender": message.sender_unit.code,
@@ -311,7 +315,7 @@ def _scratch_dir() -> str | None:
     return path
 
 
-def _encrypt_uploads(s: crypto.Suite, key: bytes, uploads: list[Upload]) -> list[tuple[str, int, bytes]]:
+def _encrypt_uploads(s: crypto.Suite, key: bytes, uploads: list[Upload], version: int) -> list[tuple[str, int, bytes]]:
     """Encrypt each upload straight into storage; returns (stored name, size, digest). Deletes all on failure."""
     saved: list[tuple[str, int, bytes]] = []
     scratch = _scratch_dir() if uploads else None
@@ -319,7 +323,7 @@ def _encrypt_uploads(s: crypto.Suite, key: bytes, uploads: list[Upload]) -> list
         for up in uploads:
             with tempfile.NamedTemporaryFile(dir=scratch, suffix=".part", delete=False) as tmp:
                 try:
-                    size, digest = crypto.encrypt_stream(s, key, up.file, tmp)
+                    size, digest = crypto.encrypt_stream(s, key, up.file, tmp, digest_version=version)
                     if size > conf.max_attachment_bytes():
                         raise ValidationError(_("An attachment is too large."))
                     tmp.flush()
@@ -378,13 +382,14 @@ def send_message(
         {"subject": subject, "body": body, "attachments": [u.name for u in uploads]}, ensure_ascii=False
     ).encode()
     header = crypto.encrypt_bytes(s, content_key, header_plain)
-    header_digest = crypto.stream_digest(s, io.BytesIO(header))
+    version = crypto.DIGEST_VERSION
+    header_digest = crypto.stream_digest(s, io.BytesIO(header), digest_version=version)
     # The wraps (one public-key operation per recipient, in C that releases the GIL) run beside the attachments'
     # encryption instead of after it.
     publics = [sender.wrap.public, *(bytes(key.wrap_public) for _unit, key in pairs)]
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="securemail-wrap") as pool:
         wrapping = pool.submit(lambda: [s.wrap(public, content_key) for public in publics])
-        saved = _encrypt_uploads(s, content_key, uploads)
+        saved = _encrypt_uploads(s, content_key, uploads, version)
         sender_wrapped, *wrapped = wrapping.result()
     try:
         with transaction.atomic():
@@ -393,7 +398,8 @@ def send_message(
                 category=category, doc_number=doc_number.strip(), forwardable=forwardable, expires_at=expires_at,
                 forwarded_from=forwarded_from, header=header, sender_wrapped_key=sender_wrapped,
             )  # fmt: skip
-            message.manifest = _manifest(message, pairs, header_digest, [(size, d) for _n, size, d in saved])
+            parts = [(size, d) for _n, size, d in saved]
+            message.manifest = _manifest(message, pairs, header_digest, parts, version)
             message.signature = s.sign(sender.sign.private, sender.sign.public, message.manifest.encode())
             message.save()
             Attachment.objects.bulk_create(
@@ -434,15 +440,27 @@ class Opened:
     content_key: bytes
 
 
+def manifest_version(message: Message) -> int:
+    """The version of a message's signed manifest, which says how its ciphertext digests were computed."""
+    try:
+        version = json.loads(message.manifest)["v"]
+    except (ValueError, TypeError, KeyError) as exc:
+        raise CryptoError("unreadable manifest") from exc
+    if version not in crypto.DIGEST_VERSIONS:
+        raise CryptoError(f"unknown manifest version {version!r}")
+    return version
+
+
 def verify_message(message: Message) -> None:
     """The sending unit's signature over the manifest, and the manifest against what is stored now: metadata,
     recipients and the digests of the ciphertexts. Any change on the server after sending fails here."""
     s = crypto.suite(message.suite)
     s.verify(bytes(message.sender_key.sign_public), message.manifest.encode(), bytes(message.signature))
+    version = manifest_version(message)
     pairs = [(r.unit, r.unit_key) for r in message.recipients.select_related("unit", "unit_key")]
-    header_digest = crypto.stream_digest(s, io.BytesIO(bytes(message.header)))
+    header_digest = crypto.stream_digest(s, io.BytesIO(bytes(message.header)), digest_version=version)
     parts = [(a.size, bytes(a.digest)) for a in message.attachments.all()]
-    if _manifest(message, pairs, header_digest, parts) != message.manifest:
+    if _manifest(message, pairs, header_digest, parts, version) != message.manifest:
         raise CryptoError("the stored message does not match what the sender signed")
 
 
@@ -509,7 +527,7 @@ def attachment_chunks(opened: Opened, position: int) -> tuple[str, Iterator[byte
     attachment = opened.message.attachments.get(position=position)
     s = crypto.suite(opened.message.suite)
     with attachment.file.open("rb") as f:
-        if crypto.stream_digest(s, f) != bytes(attachment.digest):
+        if crypto.stream_digest(s, f, digest_version=manifest_version(opened.message)) != bytes(attachment.digest):
             raise ValidationError(_("The attachment was altered."))
 
     def chunks() -> Iterator[bytes]:

@@ -34,31 +34,11 @@ def _peak_rss_mb() -> float:
     return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
 
 
-def _store(people: list) -> None:
-    """Rows straight into the table, each value as its field prepares it: COPY on PostgreSQL, one executemany on
-    SQLite (bulk_create is held to 32 rows a statement there by SQLite's 999 parameters, and took minutes for a
-    million)."""
-    from django.db import connection, transaction
-
-    from dangjian.services.registry.models import Person
-
-    fields = [f for f in Person._meta.concrete_fields if not f.primary_key]
-    rows = [tuple(f.get_db_prep_save(getattr(p, f.attname), connection) for f in fields) for p in people]
-    qn = connection.ops.quote_name
-    into = f"{qn(Person._meta.db_table)} ({', '.join(qn(f.column) for f in fields)})"
-    with transaction.atomic(), connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with cursor.copy(f"COPY {into} FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-        else:
-            cursor.executemany(f"INSERT INTO {into} VALUES ({', '.join(['%s'] * len(fields))})", rows)  # noqa: S608
-
-
 def _people(branches, start: int, stop: int) -> None:
     """Members made straight into the table (the actions' checks are what the import benchmark measures)."""
     from datetime import date
 
+    from dangjian.services.registry.bulk import insert_people
     from dangjian.services.registry.models import Person
     from dangjian.services.registry.pinyin import name_pinyin
     from tests.services.workbooks import person_row
@@ -72,10 +52,10 @@ def _people(branches, start: int, stop: int) -> None:
                             branch=branches[i % len(branches)], joined_date=date(2010, 7, 1),
                             full_member_date=date(2011, 7, 1), category="farmer"))  # fmt: skip
         if len(batch) == 50_000:
-            _store(batch)
+            insert_people(batch)
             batch = []
             progress(f"{i + 1:,} members")
-    _store(batch)
+    insert_people(batch)
 
 
 def _analyze() -> None:

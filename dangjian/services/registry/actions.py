@@ -83,6 +83,7 @@ class PersonData:
     def clean(self, *, today: date | None = None) -> PersonData:
         """A normalised copy; raises ValidationError({field: [messages]}) listing every problem."""
         errors: dict[str, list[str]] = {}
+        today = today or timezone.localdate()
         out = replace(self, name=" ".join(self.name.split()), tags=sorted({t.strip() for t in self.tags if t.strip()}))
         if not out.name:
             errors.setdefault("name", []).append(_("The name is required."))
@@ -139,7 +140,7 @@ class PersonData:
                 errors.setdefault(b, []).append(_("The development dates must follow each other in order."))
         if out.education_start and out.education_end and out.education_end < out.education_start:
             errors.setdefault("education_end", []).append(_("The studies end before they start."))
-        if out.birth_date and out.birth_date > (today or timezone.localdate()):
+        if out.birth_date and out.birth_date > today:
             errors.setdefault("birth_date", []).append(_("The date of birth is in the future."))
         if errors:
             raise ValidationError(errors)

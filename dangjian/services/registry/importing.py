@@ -40,6 +40,7 @@ from dangjian.services.dues.rules import Category
 from dangjian.services.registry import crypto
 from dangjian.services.registry.access import EDIT_KINDS, EXPORT_PERSONAL_KINDS, SENSITIVE_KINDS
 from dangjian.services.registry.actions import PLAIN_FIELDS, PersonData, _apply
+from dangjian.services.registry.bulk import insert_people
 from dangjian.services.registry.choices import (
     ETHNICITY_LOOKUP,
     Degree,
@@ -160,6 +161,8 @@ CHOICES = {"gender": Gender, "stage": Stage, "status": Status, "category": Categ
 DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%Y年%m月%d日", "%Y-%m", "%Y.%m", "%Y/%m")
 MAX_ROWS = 200_000
 BATCH = 2000
+#: People built and inserted at a time: the rows of one statement, not a Person object for every row of the file.
+INSERT_BATCH = 5000
 #: A text cell a spreadsheet would run as a formula (OWASP "CSV injection"); signed numbers and phones may pass.
 FORMULA = re.compile(r"[=@]|[+-](?![\d\s().-]*$)")
 
@@ -192,6 +195,11 @@ class Report:
 def parse_date(value) -> date:
     if isinstance(value, date):
         return value
+    if len(value) == 10 and value[4] == value[7] == "-":  # 2015-07-01, most cells: without strptime's machinery
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
     for fmt in DATE_FORMATS:
         try:
             return datetime.strptime(value, fmt).date()
@@ -287,6 +295,11 @@ class Sheet:
     @cached_property
     def lookups(self) -> Lookups:
         return Lookups(self.user)
+
+    @cached_property
+    def today(self) -> date:
+        """The day of the check, once for every row."""
+        return timezone.localdate()
 
     def choice_maps(self) -> dict[str, dict[str, str]]:
         return {}
@@ -395,7 +408,7 @@ class PeopleSheet(Sheet):
         tags = [t for t in re.split(r"[,，、;；]", str(values.get("tags") or "")) if t.strip()]
         data = PersonData(name=str(values["name"]), branch=branch, tags=tags, **kwargs)  # type: ignore[arg-type]
         try:
-            return data.clean(), []
+            return data.clean(today=self.today), []
         except ValidationError as exc:
             return None, [(key, " ".join(msgs)) for key, msgs in exc.message_dict.items()]
 
@@ -450,12 +463,21 @@ class PeopleSheet(Sheet):
         )  # fmt: skip
 
     def write(self, report: Report) -> tuple[int, int]:
-        created: list[tuple[Person, PersonData]] = []
-        for data in report.new:
-            person = Person()
-            _apply(person, data)
-            created.append((person, data))
-        Person.objects.bulk_create([p for p, _d in created], batch_size=BATCH)
+        tagged_new: list[tuple[Person, PersonData]] = []
+        for batch in _batches(report.new, INSERT_BATCH):
+            people = []
+            for data in batch:
+                person = Person()
+                _apply(person, data)
+                people.append(person)
+            insert_people(people)
+            # The new rows' pks, for their tags.
+            for tagged in _batches([(p, d) for p, d in zip(people, batch, strict=True) if d.tags]):
+                keys = [p.id_index for p, _d in tagged]
+                pks = dict(Person.objects.filter(id_index__in=keys).values_list("id_index", "pk"))
+                for person, data in tagged:
+                    person.pk = pks[person.id_index]
+                    tagged_new.append((person, data))
         changed = []
         existing = Person.objects.in_bulk([pk for pk, _d in report.changed])
         for pk, data in report.changed:
@@ -466,8 +488,8 @@ class PeopleSheet(Sheet):
                          "name_initials", "updated_at"]  # fmt: skip
         Person.objects.bulk_update([p for p, _d in changed], update_fields, batch_size=BATCH)
         replace_for = [p.pk for p, _d in changed] if "tags" in report.columns else []
-        self._tag(created + changed, replace_for)
-        return len(created), len(changed)
+        self._tag(tagged_new + changed, replace_for)
+        return len(report.new), len(changed)
 
 
 @dataclass

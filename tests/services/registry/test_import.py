@@ -83,6 +83,20 @@ def test_reimporting_the_same_file_changes_nothing(branches):
     assert list(Person.objects.values_list("pk", "updated_at")) == before
 
 
+def test_a_person_stored_between_check_and_import_stores_nothing_of_the_file(branches, monkeypatch):
+    monkeypatch.setattr(importing, "INSERT_BATCH", 4)  # rows written in several statements before the clash
+    content = xlsx([row(i) for i in range(10)])
+    report = importing.check(content, "a.xlsx", user=None)
+    importing.apply(importing.check(xlsx([row(9)]), "b.xlsx", user=None), actor=None, only_valid=False)
+    with pytest.raises(ValidationError):  # the database refused a row: nothing of the file stays
+        importing.apply(report, actor=None, only_valid=False)
+    assert list(Person.objects.values_list("name", flat=True)) == ["王9"]
+    assert AuditRecord.objects.filter(verb="person.import").count() == 1
+    counts = importing.apply(importing.check(content, "a.xlsx", user=None), actor=None, only_valid=False)
+    assert (counts["created"], counts["unchanged"], Person.objects.count()) == (9, 1, 10)
+    assert sorted(t.name for t in Person.objects.get(name="王3").tags.all()) == ["种养大户", "退役军人"]
+
+
 def test_a_changed_row_updates_the_record_keyed_by_id_number(branches):
     importing.apply(importing.check(xlsx([row(1)]), "a.xlsx", user=None), actor=None, only_valid=False)
     report = importing.check(xlsx([row(1, 手机号码="13900000000")]), "a.xlsx", user=None)

@@ -18,11 +18,17 @@ from typing import BinaryIO
 from defusedxml import ElementTree
 from django.conf import settings
 
+from dangjian.core import archives
 from dangjian.education.models import Kind
 
 CHUNK = 256 * 1024
 #: Extracted text kept for search; a book's first part is enough to find it.
 MAX_TEXT = 200_000
+#: What the members of a .docx or .epub may unpack to together (the reader holds a member's XML whole).
+MAX_UNPACKED = 256 * 1024 * 1024
+#: What one stream of a PDF may decode to while its text is read: a page's text is kilobytes, and pypdf's default
+#: (75 MB a stream) lets a 1 MB file of deflated zeros cost some 160 MB while it is read.
+MAX_PDF_STREAM = 8 * 1024 * 1024
 
 DEFAULT_LIMITS = {
     Kind.DOCUMENT: 50 * 1024 * 1024,
@@ -85,6 +91,8 @@ def sniff(stream: BinaryIO) -> str:
     if head.startswith(b"PK\x03\x04"):
         try:
             with zipfile.ZipFile(stream) as z:
+                if archives.is_bomb(z.infolist(), max_unpacked=MAX_UNPACKED):
+                    raise DamagedFile("zip bomb")
                 names = set(z.namelist())
                 if "mimetype" in names and z.read("mimetype").strip() == b"application/epub+zip":
                     return EPUB
@@ -155,22 +163,27 @@ def html_text(markup: str) -> str:
 
 
 def _pdf_text(stream: BinaryIO) -> str:
-    from pypdf import PdfReader
+    from pypdf import PdfReader, apply_configuration
     from pypdf.errors import PyPdfError
 
+    limit = MAX_PDF_STREAM
     try:
-        reader = PdfReader(stream, strict=False)
-        if reader.is_encrypted:
-            raise DamagedFile("encrypted")
-        parts, total = [], 0
-        for page in reader.pages:
-            text = page.extract_text() or ""
-            parts.append(text)
-            total += len(text)
-            if total > MAX_TEXT:
-                break
-        if not reader.pages:
-            raise DamagedFile("no pages")
+        with apply_configuration(
+            zlib_maximum_output_length=limit, lzw_maximum_output_length=limit, brotli_maximum_output_length=limit,
+            run_length_maximum_output_length=limit, jbig2_maximum_output_length=limit,
+        ):  # fmt: skip
+            reader = PdfReader(stream, strict=False)
+            if reader.is_encrypted:
+                raise DamagedFile("encrypted")
+            parts, total = [], 0
+            for page in reader.pages:
+                text = page.extract_text() or ""
+                parts.append(text)
+                total += len(text)
+                if total > MAX_TEXT:
+                    break
+            if not reader.pages:
+                raise DamagedFile("no pages")
     except (PyPdfError, ValueError, KeyError, TypeError, struct.error, OSError) as exc:
         raise DamagedFile from exc
     return "\n".join(parts)

@@ -31,7 +31,9 @@ REVIEWERS = "publicity reviewers"
 #: Core role → Wagtail group, and what each group may do on the site's pages.
 GROUP_OF_ROLE = {RoleKind.EDITOR: EDITORS, RoleKind.REVIEWER: REVIEWERS}
 PAGE_PERMISSIONS = {EDITORS: ("add_page", "change_page"), REVIEWERS: ("add_page", "change_page", "publish_page")}
-DOCUMENT_PERMISSIONS = ("add_publicitydocument", "change_publicitydocument", "choose_document")
+#: Wagtail checks document permissions on its own model whatever the document model is (wagtail/documents/__init__.py,
+#: get_permission_policy: auth_model="wagtaildocs.Document"): permissions of publicity.PublicityDocument open nothing.
+DOCUMENT_PERMISSIONS = ("add_document", "change_document", "choose_document")
 
 
 def _group(name: str, root: Page) -> Group:
@@ -43,7 +45,7 @@ def _group(name: str, root: Page) -> Group:
         )
     collection = Collection.get_first_root_node()
     for codename in DOCUMENT_PERMISSIONS:
-        permission = Permission.objects.get(content_type__app_label="publicity", codename=codename)
+        permission = Permission.objects.get(content_type__app_label="wagtaildocs", codename=codename)
         GroupCollectionPermission.objects.get_or_create(group=group, collection=collection, permission=permission)
     return group
 

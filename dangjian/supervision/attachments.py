@@ -16,10 +16,14 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from dangjian.core import archives
+
 MAX_FILES = 5
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_TOTAL_BYTES = 20 * 1024 * 1024
 MAX_PIXELS = 40_000_000  # a 40-megapixel photo; more is a decompression bomb, not a picture of a broken road
+#: What a Word or Excel attachment may unpack to: staff open it in an office program, which unpacks it whole.
+MAX_UNPACKED = 256 * 1024 * 1024
 LOSSY = ("image/jpeg", "image/webp")
 PILLOW_FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG", "image/gif": "GIF", "image/webp": "WEBP"}
 
@@ -38,8 +42,13 @@ class Checked:
     sha256: str
 
 
+class Bomb(ValueError):
+    """A zip container (Word, Excel) that claims to unpack to far more than a document holds."""
+
+
 def sniff(data: bytes) -> str | None:
-    """The MIME type the content really has, among the accepted ones; None when it is none of them."""
+    """The MIME type the content really has, among the accepted ones; None when it is none of them. Raises `Bomb`
+    for a Word or Excel file made to overload whoever unpacks it."""
     head = data[:16]
     if head.startswith(b"%PDF-"):
         return "application/pdf"
@@ -53,9 +62,14 @@ def sniff(data: bytes) -> str | None:
         return "image/webp"
     if head.startswith(b"PK\x03\x04"):
         try:
-            names = set(zipfile.ZipFile(io.BytesIO(data)).namelist())
+            members = zipfile.ZipFile(io.BytesIO(data)).infolist()
         except (zipfile.BadZipFile, ValueError, OSError):
             return None
+        names = {m.filename for m in members}
+        if ("word/document.xml" in names or "xl/workbook.xml" in names) and archives.is_bomb(
+            members, max_unpacked=MAX_UNPACKED
+        ):
+            raise Bomb
         if "word/document.xml" in names:
             return "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
         if "xl/workbook.xml" in names:
@@ -138,7 +152,14 @@ def check(uploads: list[Upload]) -> list[Checked]:
                 _("The attachments together are larger than %(mb)d MB.") % {"mb": MAX_TOTAL_BYTES // 2**20},
                 code="too_big",
             )
-        content_type = sniff(up.data)
+        try:
+            content_type = sniff(up.data)
+        except Bomb:
+            raise ValidationError(
+                _("The file %(name)s unpacks to far more than a document holds: it is damaged or made to overload "
+                  "the computer that opens it.") % {"name": name},
+                code="bomb",
+            ) from None  # fmt: skip
         if content_type is None:
             raise ValidationError(
                 _("The file %(name)s is not a PDF, image, Word or Excel document or plain text.") % {"name": name},

@@ -4,6 +4,7 @@ then an import of all rows or only the valid ones; the template; export with cho
 from __future__ import annotations
 
 import csv
+import os
 from collections.abc import Iterator
 
 from django.contrib import messages
@@ -33,6 +34,12 @@ def _require(request: HttpRequest, kinds) -> None:
         raise PermissionDenied
 
 
+def _kept_name(name: str, limit: int = 200) -> str:
+    """The upload's name cut to the column, keeping its extension: the check reads the file's format from it."""
+    stem, ext = os.path.splitext(name)
+    return name if len(name) <= limit else stem[: limit - len(ext)] + ext
+
+
 def import_start(request: HttpRequest) -> HttpResponse:
     _require(request, EDIT_KINDS)
     form = ImportForm(request.POST or None, request.FILES or None)
@@ -40,7 +47,7 @@ def import_start(request: HttpRequest) -> HttpResponse:
         upload = form.cleaned_data["file"]
         content = upload.read()
         job = ImportJob.objects.create(
-            owner=request.user, kind=form.cleaned_data["kind"], filename=upload.name[:200], content=content,
+            owner=request.user, kind=form.cleaned_data["kind"], filename=_kept_name(upload.name), content=content,
             digest=importing.file_digest(content),
         )  # fmt: skip
         transaction.on_commit(lambda: tasks.check_import.enqueue(job.pk))

@@ -1,0 +1,245 @@
+"""Hypothesis against every form of the platform: each form class any app defines, and each staff page that shows a
+form, given arbitrary data.
+
+- **Every form class**: the modules of the project that define forms are imported and every `Form` and `ModelForm`
+  subclass of the project is collected (a form an app adds is fuzzed the day it lands; one whose constructor needs
+  an argument this file does not know fails the test). For each, Hypothesis builds data for its fields: text with
+  odd Unicode, huge values, numbers out of range, dates that do not exist, wrong types, lists where one value is
+  expected, and the valid choices too (so the form's own `clean` methods are reached). `is_valid()` never raises,
+  an invalid form says why, and validation writes nothing to the database, valid or not.
+- **Every page with a form**: every address without parameters (read from the URL configuration as the
+  authorisation matrix reads it; not the two admins, whose forms are Django's and Wagtail's), opened by a user
+  holding every staff role at the county (second factor verified, mail key unlocked); each page whose answer
+  carries a form gets fuzzed POSTs of that form's fields. Never a 5xx.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import pkgutil
+from pathlib import Path
+
+import pytest
+from django import forms
+from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.http import QueryDict
+from django.test.utils import CaptureQueriesContext
+from django.urls import get_resolver
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import dangjian
+from dangjian.core.models import RoleKind, User
+from tests.security.test_authorization_matrix import _routes
+
+pytestmark = pytest.mark.django_db
+FUZZ = settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
+STAFF_KINDS = [k for k in RoleKind.values if k != RoleKind.MEMBER]
+WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+
+
+def _form_modules() -> list[str]:
+    """Every module of the project whose source defines a form (forms.py and the few views that keep one)."""
+    root = Path(dangjian.__file__).parent
+    found = []
+    for info in pkgutil.walk_packages([str(root)], prefix="dangjian."):
+        if ".migrations" in info.name or info.ispkg:
+            continue
+        path = root.joinpath(*info.name.split(".")[1:]).with_suffix(".py")
+        source = path.read_text(encoding="utf-8") if path.exists() else ""
+        if "(forms.Form)" in source or "(forms.ModelForm)" in source:
+            found.append(info.name)
+    return sorted(found)
+
+
+def _project_forms() -> list[type[forms.BaseForm]]:
+    for name in _form_modules():
+        importlib.import_module(name)
+    seen: dict[str, type] = {}
+    stack = [forms.Form, forms.ModelForm]
+    while stack:
+        cls = stack.pop()
+        for sub in cls.__subclasses__():
+            stack.append(sub)
+            if sub.__module__.startswith("dangjian.") and ".migrations" not in sub.__module__:
+                seen[f"{sub.__module__}.{sub.__qualname__}"] = sub
+    # A ModelForm without a model is a base for others (the registry's record tabs), not a form anyone fills in.
+    return [c for k, c in sorted(seen.items()) if not (issubclass(c, forms.ModelForm) and c._meta.model is None)]
+
+
+FORMS = _project_forms()
+
+#: Hostile values of any field.
+HOSTILE = [
+    "", " ", "\x00", "\x00" * 10, "0", "-1", "-0", "1e309", "NaN", "inf", "9" * 400, "１２３", "2026-02-30",
+    "0000-00-00", "9999-12-31T99:99", "<script>alert(1)</script>", "' OR 1=1 --", "\u202e\u200b\ufeff", "𠮷" * 60,
+    "on", "true", "[]", "{}", "None", "../../etc/passwd", "a@b", "x" * 100_000,
+]  # fmt: skip
+text = st.text(alphabet=st.characters(codec="utf-8"), max_size=300)
+value = st.one_of(text, st.sampled_from(HOSTILE), st.integers().map(str), st.floats().map(str))
+
+
+def _choices(field: forms.Field) -> list[str]:
+    """Valid values of a choice field, so the fuzzing reaches what the form checks after its choices."""
+    if isinstance(field, forms.ModelChoiceField):
+        if field.queryset is None:
+            return []
+        return [str(pk) for pk in field.queryset.values_list("pk", flat=True)[:5]]
+    if isinstance(field, forms.ChoiceField):
+        flat = []
+        for key, label in field.choices:
+            flat += [k for k, _l in label] if isinstance(label, list | tuple) else [key]
+        return [str(c) for c in flat[:10]]
+    return []
+
+
+def _field_values(field: forms.Field) -> st.SearchStrategy:
+    choices = _choices(field)
+    one = st.one_of(value, st.sampled_from(choices)) if choices else value
+    many = isinstance(field, forms.MultipleChoiceField | forms.ModelMultipleChoiceField) or isinstance(
+        field.widget, forms.MultiWidget
+    )
+    return st.lists(one, min_size=1, max_size=4 if many else 2)
+
+
+def _file_values() -> st.SearchStrategy:
+    return st.tuples(st.text(max_size=60), st.binary(max_size=1024))
+
+
+def form_data(fields: dict[str, forms.Field]) -> st.SearchStrategy:
+    """(data, files) for the fields: each field absent or given one or more values; unknown keys now and then."""
+    plain = {n: f for n, f in fields.items() if not isinstance(f, forms.FileField)}
+    uploads = [n for n, f in fields.items() if isinstance(f, forms.FileField)]
+    data = st.fixed_dictionaries(
+        {}, optional={**{n: _field_values(f) for n, f in plain.items()}, "x-extra": st.lists(value, max_size=2)}
+    )
+    files = st.fixed_dictionaries({}, optional={n: _file_values() for n in uploads})
+    return st.tuples(data, files)
+
+
+def _querydict(values: dict[str, list[str]]) -> QueryDict:
+    q = QueryDict(mutable=True)
+    for key, items in values.items():
+        q.setlist(key, items)
+    return q
+
+
+def _uploads(files: dict) -> dict:
+    return {k: SimpleUploadedFile(name or "f", data) for k, (name, data) in files.items()}
+
+
+@pytest.fixture
+def staff(tree, make_user, settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    return make_user("everything", *[(kind, tree["county"]) for kind in STAFF_KINDS])
+
+
+def _build(cls, data, files, user: User):
+    """The form as its views build it; the constructor's keyword arguments from their names."""
+    known = {"user": user, "channel": None, "today": None, "label": None, "units": None,
+             "candidates": User.objects.all(), "required": True}  # fmt: skip
+    kwargs = {}
+    for name, param in inspect.signature(cls.__init__).parameters.items():
+        if name in ("self", "data", "files", "args", "kwargs", "answers") or param.kind == param.VAR_KEYWORD:
+            continue
+        if name in known:
+            kwargs[name] = known[name]
+        elif param.default is param.empty:
+            pytest.fail(f"{cls.__qualname__} needs {name!r}: say in _build what its views pass")
+    if "answers" in inspect.signature(cls.__init__).parameters:
+        return cls([], data, **kwargs)
+    if "files" in inspect.signature(cls.__init__).parameters or "args" in inspect.signature(cls.__init__).parameters:
+        return cls(data, files, **kwargs)
+    return cls(data, **kwargs)
+
+
+def test_every_form_of_the_project_is_found():
+    names = {c.__name__ for c in FORMS}
+    assert {"LetterForm", "ImportForm", "ComposeForm", "ResourceForm", "ObjectionForm", "PeriodForm"} <= names
+    assert len(FORMS) >= 40, sorted(names)
+
+
+@pytest.mark.parametrize("cls", FORMS, ids=[f"{c.__module__.rsplit('.', 2)[-2]}.{c.__name__}" for c in FORMS])
+def test_any_data_validates_without_error_and_writes_nothing(cls, staff):
+    fields = _build(cls, None, None, staff).fields
+
+    @FUZZ
+    @given(sample=form_data(fields))
+    def check(sample):
+        data, files = sample
+        form = _build(cls, _querydict(data), _uploads(files), staff)
+        with CaptureQueriesContext(connection) as queries:
+            valid = form.is_valid()
+        writes = [q["sql"][:80] for q in queries if q["sql"].lstrip().upper().startswith(WRITES)]
+        assert not writes, f"validation wrote to the database: {writes}"
+        if form.is_bound and not valid:  # a form given empty data may choose to stay unbound (its defaults)
+            assert form.errors, "an invalid form must say why"
+
+    check()
+
+
+# --- the pages ---------------------------------------------------------------------------------------------------
+
+
+#: Addresses not fuzzed, with the reason.
+NOT_FUZZED = {
+    "/accounts/logout/": "ends the session the other pages need",
+}
+
+
+@pytest.fixture
+def signed_in(client, staff, tree, settings, tmp_path):
+    """The client as the all-roles user, second factor verified and mail key unlocked."""
+    from dangjian.services.securemail import actions as mail
+    from tests.core.otp import login_verified
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    mail.enrol_officer(actor=staff, passphrase="correct-mail-passphrase")
+    mail.create_unit_key(actor=staff, unit=tree["county"])
+    login_verified(client, staff)
+    client.post("/work/mail/unlock/", {"passphrase": "correct-mail-passphrase", "next": "/"})
+    return client
+
+
+def _form_of(response) -> forms.BaseForm | None:
+    for context in response.context or []:
+        for value in context.flatten().values() if hasattr(context, "flatten") else []:
+            if isinstance(value, forms.BaseForm):
+                return value
+    return None
+
+
+def test_fuzzed_posts_to_every_page_with_a_form_never_give_a_server_error(signed_in):
+    pages = {}
+    for url in sorted(set(_routes(get_resolver().url_patterns))):
+        if url in NOT_FUZZED or url.startswith(("/cms/", "/admin/")):
+            continue
+        response = signed_in.get(url)
+        assert response.status_code < 500, f"GET {url}: {response.status_code}"
+        form = _form_of(response) if response.status_code == 200 else None
+        if form is not None:
+            pages[url] = form.fields
+    assert len(pages) >= 10, sorted(pages)
+    failures = []
+    for url, fields in pages.items():
+        try:
+            _fuzz_page(signed_in, url, fields)
+        except AssertionError as exc:
+            failures.append(str(exc))
+    assert not failures, "\n".join(failures)
+
+
+def _fuzz_page(client, url: str, fields) -> None:
+    @settings(max_examples=6, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(sample=form_data(fields))
+    def post(sample):
+        cache.clear()  # rate limits
+        data, files = sample
+        payload = {**data, **_uploads(files)}
+        response = client.post(url, payload)
+        assert response.status_code < 500, f"POST {url} {payload!r:.300}: {response.status_code}"
+
+    post()

@@ -60,6 +60,16 @@ LIBRARY_ROLES = (RoleKind.ORG_ADMIN, RoleKind.EDITOR)
 CLASSIFIED = "classified"
 
 
+def _unreadable(exc: Exception) -> ValidationError:
+    """The refusal of a file the library could not read, or will not publish because it runs something."""
+    if isinstance(exc, files.ActiveContent):
+        return ValidationError(
+            _("The PDF runs scripts or starts programs when it is opened; the library does not publish such files. "
+              "Print it to a new PDF and upload that.")
+        )  # fmt: skip
+    return ValidationError(_("The file is damaged or cannot be read; check it and upload it again."))
+
+
 def _human_size(n: int) -> str:
     """1000 bytes, 2.5 KB, 1.3 MB: the unit that suits the size, in the current language."""
     return filesizeformat(n)
@@ -105,7 +115,7 @@ def _inspect(stream: BinaryIO, *, expected: Iterable[str], max_kind: str) -> fil
             )
         ) from exc
     except files.DamagedFile as exc:
-        raise ValidationError(_("The file is damaged or cannot be read; check it and upload it again.")) from exc
+        raise _unreadable(exc) from exc
     if found.kind not in expected:
         raise ValidationError(
             _("The file's content is a %(found)s, not a %(expected)s.")
@@ -211,7 +221,7 @@ def add_edition_page(*, actor: User, resource: Resource, number: int, stream: Bi
     except files.UnknownType as exc:
         raise ValidationError(_("A page must be a PDF, PNG or JPEG file.")) from exc
     except files.DamagedFile as exc:
-        raise ValidationError(_("The file is damaged or cannot be read; check it and upload it again.")) from exc
+        raise _unreadable(exc) from exc
     if content_type not in (files.PDF, files.PNG, files.JPEG):
         raise ValidationError(_("A page must be a PDF, PNG or JPEG file."))
     _check_publicity_rule(resource.classification, text)

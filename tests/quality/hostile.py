@@ -120,6 +120,16 @@ def pdf_with_javascript() -> bytes:
     )
 
 
+def pdf_with_launch() -> bytes:
+    """A one-page PDF whose link annotation starts a program (a /Launch action) when it is clicked."""
+    good = samples.pdf(["公开材料"])
+    return good.replace(
+        b"/Contents 5 0 R >>",
+        b"/Contents 5 0 R /Annots [<< /Type /Annot /Subtype /Link /Rect [0 0 595 842] "
+        b"/A << /S /Launch /F (cmd.exe) /Next << /S /JavaScript /JS (app.alert\\(1\\)) >> >> >>] >>",
+    )
+
+
 def pdf_bomb() -> bytes:
     """A PDF whose page content is a FlateDecode stream of 1 GiB of zeros (about 1 MB)."""
     stream, _crc = _deflated_zeros(GiB)
@@ -182,6 +192,7 @@ def corpus(good: bytes, ext: str, *, oversize: int) -> list[Hostile]:
         Hostile("pdf-truncated", "report.pdf", samples.pdf(["会昌"])[:300], "damaged"),
         Hostile("pdf-malformed", "report.pdf", MALFORMED_PDF, "damaged"),
         Hostile("pdf-javascript", "report.pdf", pdf_with_javascript(), "active"),
+        Hostile("pdf-launch", "report.pdf", pdf_with_launch(), "active"),
         Hostile("svg-script", "logo.svg", SVG, "active"),
         Hostile("svg-as-png", "logo.png", SVG, "active"),
         Hostile("empty", f"empty.{ext}", b"", "empty"),

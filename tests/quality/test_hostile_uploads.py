@@ -387,7 +387,7 @@ ENDPOINTS = [
                                          "zip-bomb-docx", "nested-zip", "png-bomb", "gif-bomb"}),
     RegistryImport("registry-import", "csv", PERSON_CSV, 50 * hostile.MiB,
                    CONTENT),
-    Library("library", "pdf", samples.pdf(["党课"]), 2 * hostile.MiB, CONTENT | {"damaged"}),
+    Library("library", "pdf", samples.pdf(["党课"]), 2 * hostile.MiB, CONTENT | {"damaged", "active"}),
     # The bank keeps a file's name only in the audit record, and the same questions again add nothing.
     BankImport("bank-import", "csv", "题型,题干,选项A,选项B,答案\n判断,党章是根本大法,对,错,对\n".encode(),
                5 * hostile.MiB, CONTENT | {"damaged", "active"}, takes_hostile_names=False),

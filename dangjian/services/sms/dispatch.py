@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import defaultdict
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -38,6 +39,9 @@ FORGET_SECRET = {
     "body_after_delivery": Value(""),
 }
 UPDATE_CHUNK = 500
+# Receipts marked per statement on SQLite: two parameters each, well under the 32,766 a statement may have
+# (SQLITE_MAX_VARIABLE_NUMBER since SQLite 3.32).
+MARK_CHUNK = 5000
 
 
 def in_quiet_hours(at: datetime) -> bool:
@@ -57,16 +61,25 @@ def due(gateway: str, now: datetime):
 
 
 def claim(gateway: str, size: int) -> list[Outgoing]:
+    """The next `size` due rows, now `submitting` (committed on return): one `UPDATE … WHERE id IN (the due rows,
+    locked, skipping rows another sender holds) RETURNING` instead of a SELECT and an UPDATE of their ids."""
     now = timezone.now()
-    with transaction.atomic():
-        qs = due(gateway, now).order_by("id")
-        if connection.features.has_select_for_update_skip_locked:
-            qs = qs.select_for_update(skip_locked=True, of=("self",))
-        rows = [Outgoing(*row) for row in qs.values_list("id", "mobile", "body", "body_after_delivery")[:size]]
-        Message.objects.filter(id__in=[m.key for m in rows], state=MessageState.QUEUED).update(
-            state=MessageState.SUBMITTING, claimed_at=now, attempts=F("attempts") + 1
-        )
-    return rows
+    qs = due(gateway, now).order_by("id")
+    if connection.features.has_select_for_update_skip_locked:
+        qs = qs.select_for_update(skip_locked=True, of=("self",))
+    table = connection.ops.quote_name(Message._meta.db_table)
+    with transaction.atomic(), connection.cursor() as cursor:
+        due_sql, due_params = qs.values("id")[:size].query.sql_with_params()  # FOR UPDATE compiles in a transaction
+        cursor.execute(
+            f"UPDATE {table} SET state = %s, claimed_at = %s, attempts = attempts + 1"  # noqa: S608 (the model's quoted table and Django's SQL)
+            f" WHERE state = %s AND id IN ({due_sql}) RETURNING id, mobile, body, body_after_delivery",
+            [
+                MessageState.SUBMITTING, connection.ops.adapt_datetimefield_value(now), MessageState.QUEUED,
+                *due_params,
+            ],
+        )  # fmt: skip
+        rows = sorted(cursor.fetchall())  # RETURNING keeps no order; the batch goes out in the order of the ids
+    return [Outgoing(*row) for row in rows]
 
 
 def record(gateway: str, results: list[Result]) -> None:
@@ -102,8 +115,8 @@ def _values(rows: int, width: int) -> str:
     return ", ".join([one] * rows)
 
 
-def _add_parts(gateway: str, parts: list[tuple[int, str, int]]) -> None:
-    """Part rows (message id, gateway id, seq) as submitted; one already recorded for its gateway id stays."""
+def _add_parts(gateway: str, parts: list[tuple[int, str, int]], state: str = MessageState.SUBMITTED) -> None:
+    """Part rows (message id, gateway id, seq) in `state`; one already recorded for its gateway id stays."""
     table = connection.ops.quote_name(Part._meta.db_table)
     head = f"INSERT INTO {table} (message_id, gateway, gateway_id, seq, state)"
     with connection.cursor() as cursor:
@@ -112,14 +125,14 @@ def _add_parts(gateway: str, parts: list[tuple[int, str, int]]) -> None:
             cursor.execute(
                 f"{head} SELECT m, %s, g, s, %s FROM unnest(%s::bigint[], %s::text[], %s::int[]) AS v(m, g, s)"  # noqa: S608 (placeholders and the model's quoted table)
                 " ON CONFLICT DO NOTHING",
-                [gateway, MessageState.SUBMITTED, list(ids), list(gids), list(seqs)],
+                [gateway, state, list(ids), list(gids), list(seqs)],
             )
             return
         for start in range(0, len(parts), UPDATE_CHUNK):
             chunk = parts[start : start + UPDATE_CHUNK]
             cursor.execute(
                 f"{head} VALUES {_values(len(chunk), 5)} ON CONFLICT DO NOTHING",
-                [x for m, i, n in chunk for x in (m, gateway, i, n, MessageState.SUBMITTED)],
+                [x for m, i, n in chunk for x in (m, gateway, i, n, state)],
             )
 
 
@@ -153,6 +166,38 @@ def _mark_submitted(done: list[tuple[int, str]], now: datetime, *, states=NOT_FI
             )
 
 
+def _mark_parts(gateway: str, states: dict[str, str]) -> dict[str, int]:
+    """Parts still `submitted` take the state of their receipt (gateway id → state), in one statement (per
+    MARK_CHUNK on SQLite); returns gateway id → message id of the parts marked. A part already final (a repeated
+    receipt) and an id never recorded are not."""
+    if not states:
+        return {}
+    table = connection.ops.quote_name(Part._meta.db_table)
+    head = f"UPDATE {table} SET state = v.column2"  # noqa: S608 (the model's quoted table)
+    where = (
+        f"WHERE {table}.gateway = %s AND {table}.gateway_id = v.column1 AND {table}.state = %s"
+        " RETURNING gateway_id, message_id"
+    )
+    marked: dict[str, int] = {}
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            gids, finals = zip(*states.items(), strict=True)
+            cursor.execute(
+                f"{head} FROM unnest(%s::text[], %s::text[]) AS v(column1, column2) {where}",
+                [list(gids), list(finals), gateway, MessageState.SUBMITTED],
+            )
+            return dict(cursor.fetchall())
+        items = list(states.items())
+        for start in range(0, len(items), MARK_CHUNK):
+            chunk = items[start : start + MARK_CHUNK]
+            cursor.execute(
+                f"{head} FROM (VALUES {_values(len(chunk), 2)}) AS v {where}",
+                [*(x for row in chunk for x in row), gateway, MessageState.SUBMITTED],
+            )
+            marked.update(cursor.fetchall())
+    return marked
+
+
 def apply_receipts(gateway: str, receipts: list[Receipt]) -> int:
     """Mark parts and messages from receipts; idempotent (a repeated receipt changes nothing). Returns how many
     receipts matched a message."""
@@ -162,16 +207,13 @@ def apply_receipts(gateway: str, receipts: list[Receipt]) -> int:
     matched = 0
     with transaction.atomic():
         by_id = {r.gateway_id: r for r in receipts}
-        # gateway id → (message id, the part's state)
-        known = {
-            gid: (mid, state)
-            for gid, mid, state in Part.objects.filter(gateway=gateway, gateway_id__in=list(by_id)).values_list(
-                "gateway_id", "message_id", "state"
-            )
-        }
+        # gateway id → message id, of the parts this settles (a repeated receipt finds its part final: not here)
+        marked = _mark_parts(gateway, {gid: r.state for gid, r in by_id.items()})
+        rest = [gid for gid in by_id if gid not in marked]
+        recorded = set(Part.objects.filter(gateway=gateway, gateway_id__in=rest).values_list("gateway_id", flat=True))
         # A receipt for an id we never recorded: the answer to a submit_sm in doubt, matched to the oldest row in
         # doubt of its number (each such row to one receipt). The rows in doubt are read once for all of them.
-        unknown = {gid: r for gid, r in by_id.items() if gid not in known}
+        unknown = {gid: by_id[gid] for gid in rest if gid not in recorded}
         if unknown:
             doubts = defaultdict(list)
             mobiles = {r.mobile for r in unknown.values() if r.mobile}
@@ -183,26 +225,20 @@ def apply_receipts(gateway: str, receipts: list[Receipt]) -> int:
                 if not doubts[r.mobile]:
                     logger.info("receipt %s for %s matches no message", gid, r.mobile or "?")
                     continue
-                mid = doubts[r.mobile].pop(0)
-                known[gid] = (mid, MessageState.SUBMITTED)
-                settled.append((mid, gid))
-            _add_parts(gateway, [(mid, gid, 0) for mid, gid in settled])
+                settled.append((doubts[r.mobile].pop(0), gid))
+            for final in {by_id[gid].state for _mid, gid in settled}:  # their parts are written as the receipts say
+                _add_parts(gateway, [(mid, gid, 0) for mid, gid in settled if by_id[gid].state == final], final)
             _mark_submitted(settled, now, states=(MessageState.SUBMITTING,))
+            marked |= {gid: mid for mid, gid in settled}
         fresh = defaultdict(list)
-        for gid, (mid, state) in known.items():
-            if state == MessageState.SUBMITTED:
-                fresh[mid].append(by_id[gid])
-        ids = [gid for rs in fresh.values() for gid in (r.gateway_id for r in rs)]
-        for state in FINAL:
-            these = [g for g in ids if by_id[g].state == state]
-            if these:
-                Part.objects.filter(gateway=gateway, gateway_id__in=these, state=MessageState.SUBMITTED).update(
-                    state=state
-                )
+        for gid, mid in marked.items():
+            fresh[mid].append(by_id[gid])
         # One UPDATE per combination of new values (a handful: most receipts say delivered), not one per message.
         groups, secret = defaultdict(list), []
-        messages = Message.objects.filter(id__in=list(fresh)).values_list("id", "parts", "parts_done", "state")
-        for mid, parts, parts_done, state in messages:
+        messages = Message.objects.filter(id__in=list(fresh)).values_list(
+            "id", "parts", "parts_done", "state", "body_after_delivery"
+        )
+        for mid, parts, parts_done, state, after in messages:
             rs = fresh[mid]
             matched += len(rs)
             parts_done = parts if any(r.whole for r in rs) else min(parts, parts_done + len(rs))
@@ -217,16 +253,16 @@ def apply_receipts(gateway: str, receipts: list[Receipt]) -> int:
             elif state == MessageState.SUBMITTING:
                 state = MessageState.SUBMITTED
             groups[(parts_done, state, error, finished)].append(mid)
+            if after and state in FINAL:
+                secret.append(mid)
         for (parts_done, state, error, finished), mids in groups.items():
             values = {"parts_done": parts_done, "state": state}
             values |= {"error": error} if error is not None else {}
             values |= {"done_at": now} if finished else {}
             for start in range(0, len(mids), UPDATE_CHUNK):
                 Message.objects.filter(id__in=mids[start : start + UPDATE_CHUNK]).update(**values)
-            if state in FINAL:
-                secret += mids
         if secret:
-            Message.objects.filter(id__in=secret).exclude(body_after_delivery="").update(**FORGET_SECRET)
+            Message.objects.filter(id__in=secret).update(**FORGET_SECRET)
     return matched
 
 
@@ -268,20 +304,36 @@ def finish_campaigns() -> int:
     )
 
 
-def handle(gateway: Gateway, events: list[Receipt | InboundText]) -> None:
-    """Store receipts and inbound messages, then acknowledge them to the gateway."""
+def handle(gateway: Gateway, events: list[Receipt | InboundText], *, ack: bool = True) -> None:
+    """Store receipts and inbound messages, then acknowledge them to the gateway (with `ack`; otherwise the
+    caller acknowledges them later, with the gateway's next `ack()`)."""
     from dangjian.services.sms import actions
 
     apply_receipts(gateway.name, [e for e in events if isinstance(e, Receipt)])
     for e in events:
         if isinstance(e, InboundText):
             actions.receive_inbound(mobile=e.mobile, text=e.text, gateway=gateway.name, ref=e.ref)
-    gateway.ack()
+    if ack:
+        gateway.ack()
+
+
+def _release(batch: list[Outgoing]) -> None:
+    """A claimed batch that was never sent (the sending stopped before it): back to the queue."""
+    Message.objects.filter(id__in=[m.key for m in batch], state=MessageState.SUBMITTING).update(
+        state=MessageState.QUEUED, claimed_at=None
+    )
 
 
 def run(gateway: Gateway | None = None, *, forever: bool = False, linger: float = 2.0, stop=None) -> dict[str, int]:
     """Send until nothing is due and nothing is in doubt for `linger` seconds (or for ever, as `dangjian sms worker`
-    does); returns counts."""
+    does); returns counts.
+
+    One batch is on the wire while the database records the batch before it, stores the receipts that came with
+    it and claims the next: `gateway.submit` runs on a thread of its own (gateways touch no database; socket and
+    HTTP I/O release the GIL), every statement stays on this thread and its connection. The order of the writes is
+    the order without the overlap: a batch is claimed and committed before it is handed to the wire, recorded
+    before the receipts read with it are stored, and those are acknowledged (`gateway.ack`) only once stored, when
+    the gateway is idle between two batches."""
     gateway = gateway or make_gateway()
     sent = 0
     idle_since = None
@@ -290,20 +342,41 @@ def run(gateway: Gateway | None = None, *, forever: bool = False, linger: float 
     # doubt) are taken between batches as they come; the rows they settle stay `submitting`, never claimed again,
     # until DANGJIAN_SMS_DOUBT_SECONDS have passed.
     handle(gateway, gateway.poll(0))
+    wire = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"sms-{gateway.name}")
+    flying: Future[list[Result]] | None = None
+
+    def land(claimed: list[Outgoing]) -> tuple[list[Result], list[Receipt | InboundText]]:
+        """Wait for the batch on the wire; then, the gateway idle, acknowledge what was stored and take what came."""
+        nonlocal flying
+        assert flying is not None
+        try:
+            results = flying.result()
+        except BaseException:
+            _release(claimed)
+            raise
+        finally:
+            flying = None
+        gateway.ack()
+        return results, gateway.poll(0)
+
     try:
         while stop is None or not stop.is_set():
-            if time.monotonic() - started >= doubt_seconds():
+            if flying is None and time.monotonic() - started >= doubt_seconds():
                 recover(gateway.name)
             batch = claim(gateway.name, batch_size(gateway))
+            landed = land(batch) if flying is not None else None
             if batch:
                 idle_since = None
                 if gateway.rate:
                     wait = started + (sent + len(batch)) / gateway.rate - time.monotonic()
                     if wait > 0:
                         time.sleep(wait)
-                record(gateway.name, gateway.submit(batch))
+                flying = wire.submit(gateway.submit, batch)
                 sent += len(batch)
-                handle(gateway, gateway.poll(0))
+            if landed is not None:
+                record(gateway.name, landed[0])
+                handle(gateway, landed[1], ack=False)  # acknowledged when the gateway is next idle
+            if batch:
                 continue
             idle_since = idle_since or time.monotonic()
             lingered = time.monotonic() - idle_since
@@ -315,7 +388,12 @@ def run(gateway: Gateway | None = None, *, forever: bool = False, linger: float 
                 break
             if in_doubt:
                 time.sleep(0.2)
+        if flying is not None:  # stopped with a batch on the wire
+            results, events = land([])
+            record(gateway.name, results)
+            handle(gateway, events)
     finally:
+        wire.shutdown(wait=True)
         gateway.close()
     return {"sent": sent}
 

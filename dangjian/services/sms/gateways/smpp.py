@@ -146,7 +146,8 @@ class SmppGateway(Gateway):
         self._seq = itertools.count(1)
         self._ref = itertools.count(random.randrange(256))
         self._events: list[Receipt | InboundText] = []
-        self._unacked: list[int] = []
+        self._unacked: list[int] = []  # sequence numbers of the deliver_sm read and not yet returned by poll()
+        self._returned: list[int] = []  # those of the deliver_sm poll() returned: what ack() answers
         self._last_io = 0.0
         self._throttle_delay = 0.0  # the current pause after ESME_RTHROTTLED (0: not throttled)
         self._resume_at = 0.0  # no submit_sm before this (time.monotonic()); kept from one batch to the next
@@ -173,7 +174,7 @@ class SmppGateway(Gateway):
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         if self.s.tls:
             sock = ssl.create_default_context().wrap_socket(sock, server_hostname=self.s.host)
-        self.sock, self._buf, self._unacked = sock, b"", []
+        self.sock, self._buf, self._unacked, self._returned = sock, b"", [], []
         body = (
             cstr(self.s.system_id)
             + cstr(self.s.password)
@@ -196,17 +197,16 @@ class SmppGateway(Gateway):
             self._handle_unsolicited(command_id, rseq, _body)
 
     def ack(self) -> None:
-        if not self._unacked:
-            return
-        if self.sock is None:
-            self._unacked = []  # the SMSC redelivers them to the next session
-            return
+        """Answer the deliver_sm that poll() returned, and only those: the ones read since (by a submit() of the
+        next batch) are not stored yet."""
+        seqs, self._returned = self._returned, []
+        if not seqs or self.sock is None:
+            return  # none; or the session is gone, and the SMSC redelivers them to the next
         try:
-            self._send(b"".join(pdu(DELIVER_SM | RESP, seq, b"\0") for seq in self._unacked))
+            self._send(b"".join(pdu(DELIVER_SM | RESP, seq, b"\0") for seq in seqs))
         except OSError as exc:
             logger.warning("SMPP connection lost while acknowledging receipts: %s", exc)
             self._drop()
-        self._unacked = []
 
     def _drop(self) -> None:
         if self.sock is not None:
@@ -428,4 +428,6 @@ class SmppGateway(Gateway):
             logger.warning("SMPP connection lost while polling: %s", exc)
             self._drop()
         events, self._events = self._events, []
+        self._returned += self._unacked
+        self._unacked = []
         return events

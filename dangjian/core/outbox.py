@@ -76,13 +76,30 @@ def queue_notification(
     kind: str = "",
     body_after_delivery: str = "",
 ) -> Notification:
-    """Write one outbox row in the caller's transaction; enqueue its delivery when that transaction commits.
+    """Write one outbox row in the caller's transaction; enqueue its delivery when that transaction commits (an
+    in-site inbox row is delivered by the commit itself).
 
     `body_after_delivery`: for a body that carries a secret, what the row keeps once the message has left."""
     if channel not in Channel.values:
         raise ValueError(_("Unknown channel."))
     if not address and recipient is not None:
         address = recipient.mobile if channel == Channel.SMS else recipient.email if channel == Channel.EMAIL else ""
+    if channel == Channel.INBOX:
+        # The row is the inbox entry: it is delivered when the caller's transaction commits, with no worker and no
+        # task row (a second write, on SQLite a second turn at the one write lock, for every letter received).
+        now = timezone.now()
+        return Notification.objects.create(
+            channel=channel,
+            recipient=recipient,
+            subject=subject,
+            body=body_after_delivery or body,
+            unit=unit,
+            kind=kind,
+            state=NotificationState.SENT,
+            attempts=1,
+            claimed_at=now,
+            sent_at=now,
+        )
     n = Notification.objects.create(
         channel=channel,
         recipient=recipient,

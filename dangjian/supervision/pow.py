@@ -5,9 +5,10 @@ HMAC-SHA-256 under a key derived from SECRET_KEY. The page's script (static/supe
 since WebCrypto needs HTTPS and county intranets often serve plain HTTP) looks for a nonce such that
 SHA-256(challenge ":" nonce) starts with `bits` zero bits (2^bits tries on average: 16 bits take a phone well under a
 second), and sends it with the letter. The server checks the signature, the age (an hour at most), the difficulty
-and the hash, then spends the challenge (a row of `SpentChallenge`, unique by its id, shared by every process) so it
-cannot be used twice; spent ids older than a challenge's lifetime are purged hourly. Nothing in it names the writer: no
-address, no time finer than the issue second, which is not stored with the letter.
+and the hash; the letter's own transaction then spends the challenge (a row of `SpentChallenge`, unique by its id,
+shared by every process) so it cannot be used twice; spent ids older than a challenge's lifetime are purged hourly.
+Nothing in it names the writer: no address, no time finer than the issue second, which is not stored with the
+letter.
 
 It needs no third party, as the issue asks ("a proof-of-work or captcha that needs no third party"). A browser
 without JavaScript cannot send the form; the page says so and gives the channel's e-mail address instead.
@@ -76,10 +77,12 @@ def solve(challenge: str) -> str:
 class Checked:
     ok: bool
     reason: str = ""  # "missing", "forged", "expired", "weak", "wrong", "used"
+    ident: str = ""  # the challenge's one-use identity, for spend()
 
 
-def check(challenge: str, nonce: str, now: float | None = None) -> Checked:
-    """Whether the work is done; a challenge that passes is spent and fails from then on ("used")."""
+def verify(challenge: str, nonce: str, now: float | None = None) -> Checked:
+    """Whether the work is done, without spending the challenge or asking whether it was spent: the caller spends it
+    with what it stores, and a spent one is refused then (`spend` returns False)."""
     if bits() == 0:
         return Checked(True)
     if not challenge or not nonce or len(challenge) > 100 or len(nonce) > 32:
@@ -97,14 +100,29 @@ def check(challenge: str, nonce: str, now: float | None = None) -> Checked:
         return Checked(False, "weak")
     if work(challenge, nonce) < int(asked):
         return Checked(False, "wrong")
+    return Checked(True, ident=ident)
+
+
+def spend(ident: str) -> bool:
+    """Spend a verified challenge in the caller's transaction; False if it was spent already (a race lost)."""
+    if not ident:  # proof of work switched off
+        return True
     from dangjian.supervision.models import SpentChallenge
 
     try:
         with transaction.atomic():
             SpentChallenge.objects.create(ident=ident)
     except IntegrityError:
+        return False
+    return True
+
+
+def check(challenge: str, nonce: str, now: float | None = None) -> Checked:
+    """Whether the work is done; a challenge that passes is spent and fails from then on ("used")."""
+    found = verify(challenge, nonce, now)
+    if found.ok and not spend(found.ident):
         return Checked(False, "used")
-    return Checked(True)
+    return found
 
 
 def purge_spent(now: float | None = None) -> int:

@@ -6,6 +6,8 @@ viewer's scope limits them to the letters held by their units.
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.db.models import Count, DateTimeField, F, Q
 from django.db.models.functions import Trunc
 from django.utils import timezone
@@ -104,7 +106,8 @@ def letters_per_unit(period: Period, scope: Scope | None) -> Series:
 def monthly_rows(period: Period, scope: Scope | None, by: str) -> list[dict]:
     """The letters received in each bucket of the period (a month, or the period's day or year) per unit or
     channel (`by`), counted in one grouped query: received, first follow-up and result on time and late,
-    reopened, satisfaction. Only the (group, bucket) pairs that received letters have a row."""
+    reopened, satisfaction. A unit or channel that received letters in the period has a row for every bucket of
+    it, with zeros where it received none, so that its months line up; one that received none has no row."""
     fields = {"unit": ("unit__code", "unit__name"), "channel": ("channel__position", "channel__name")}[by]
     bucket = Trunc("received_at", period.granularity, output_field=DateTimeField(), tzinfo=SHANGHAI)
     rows = (
@@ -115,15 +118,17 @@ def monthly_rows(period: Period, scope: Scope | None, by: str) -> list[dict]:
         .annotate(**_counts())
         .order_by(*fields, "bucket")
     )
-    return [
-        {
-            **row,
-            "name": row[fields[1]],
-            "period": period.label(timezone.localtime(row["bucket"], SHANGHAI).date()),
-            "satisfaction": _satisfaction(row),
-        }
-        for row in rows
-    ]
+    found: dict[tuple, dict[date, dict]] = {}
+    for row in rows:
+        day = period.bucket_of(timezone.localtime(row["bucket"], SHANGHAI).date())
+        found.setdefault((row[fields[0]], row[fields[1]]), {})[day] = row
+    zero = dict.fromkeys(_counts(), 0)
+    table = []
+    for (_order, name), months in found.items():
+        for day in period.buckets():
+            row = months.get(day, zero)
+            table.append({**row, "name": name, "period": period.label(day), "satisfaction": _satisfaction(row)})
+    return table
 
 
 def _monthly_series(rows: list[dict]) -> Series:

@@ -75,7 +75,7 @@ def write(request: HttpRequest, code: str) -> HttpResponse:
     ch = get_object_or_404(Channel.objects.filter(is_active=True), code=code)
     form = forms.LetterForm(request.POST or None, request.FILES or None, channel=ch)
     if request.method == "POST" and form.is_valid():
-        work = pow.check(request.POST.get("pow_challenge", ""), request.POST.get("pow_nonce", ""))
+        work = pow.verify(request.POST.get("pow_challenge", ""), request.POST.get("pow_nonce", ""))
         if form.cleaned_data["website"]:
             form.add_error(None, _("The letter could not be accepted."))
         elif not work.ok:
@@ -98,6 +98,7 @@ def write(request: HttpRequest, code: str) -> HttpResponse:
                     area=data["area"],
                     is_public=data["is_public"],
                     attachments=uploads,
+                    challenge=work.ident,
                 )
             except ValidationError as exc:
                 forms.add_action_errors(form, exc)

@@ -231,3 +231,19 @@ def no_smtp_for(settings):
             settings.EMAIL_PORT = port
 
     return closed
+
+
+@pytest.mark.django_db
+def test_an_inbox_message_is_delivered_by_its_commit_with_no_task(
+    django_user_model, django_capture_on_commit_callbacks
+):
+    user = django_user_model.objects.create_user(username="clerk", password="x")
+    with django_capture_on_commit_callbacks() as callbacks, transaction.atomic():
+        n = outbox.queue_notification(channel=Channel.INBOX, recipient=user, subject="新来信", body="待分办")
+    assert callbacks == []  # nothing for a worker to do
+    n.refresh_from_db()
+    assert n.state == NotificationState.SENT and n.sent_at is not None
+    with pytest.raises(RuntimeError), transaction.atomic():
+        outbox.queue_notification(channel=Channel.INBOX, recipient=user, body="回滚")
+        raise RuntimeError
+    assert list(Notification.objects.values_list("body", flat=True)) == ["待分办"]  # a rolled-back one is not there

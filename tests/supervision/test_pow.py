@@ -70,6 +70,15 @@ def test_a_challenge_serves_once(client, channels):
     assert "此表单已经提交过一次" in " ".join(again.context["form"].non_field_errors())
 
 
+def test_a_refused_letter_leaves_its_challenge_unspent(client, channels):
+    # The challenge is spent in the letter's own transaction: a letter the action refuses (here, one already
+    # received) stores nothing, not even the spent challenge.
+    assert _post(client, **solved()).status_code == 200
+    refused = _post(client, **solved())
+    assert refused.status_code == 400 and "已经收到" in " ".join(refused.context["form"].errors["body"])
+    assert Letter.objects.count() == 1 and SpentChallenge.objects.count() == 1
+
+
 def test_a_challenge_easier_than_the_setting_is_refused(channels, settings):
     settings.DANGJIAN_SUPERVISION_POW_BITS = 4
     easy = pow.issue()

@@ -35,11 +35,13 @@ def test_a_row_per_unit_and_month_with_late_first_answers_and_results(dispatched
     _two_units_two_months(dispatched, people, tree)
     with translation.override("en"):
         series = get("supervision.letters_per_unit_month").compute(SPRING, None)
-    assert series.labels == ["文武坝镇 2025-03", "文武坝镇 2025-04", "筠门岭镇 2025-03"]
-    assert series.values["Received"] == [1, 1, 1]
-    assert series.values["Late first follow-ups"] == [1, 1, 1]
-    assert series.values["Late results"] == [1, 1, 1]
-    assert series.values["First follow-up on time"] == [0, 0, 0]
+    # 筠门岭镇 received nothing in April: its row is there, with zeros, so that both units' months line up.
+    assert series.labels == ["文武坝镇 2025-03", "文武坝镇 2025-04", "筠门岭镇 2025-03", "筠门岭镇 2025-04"]
+    assert series.values["Received"] == [1, 1, 1, 0]
+    assert series.values["Late first follow-ups"] == [1, 1, 1, 0]
+    assert series.values["Late results"] == [1, 1, 1, 0]
+    assert series.values["First follow-up on time"] == [0, 0, 0, 0]
+    assert series.values["Satisfaction (%)"] == [0, 0, 0, 0]
 
 
 def test_answers_on_time_and_satisfaction(dispatched, people):
@@ -73,7 +75,7 @@ def test_the_table_shows_only_the_viewers_units(dispatched, people, tree):
     _two_units_two_months(dispatched, people, tree)
     figure = get("supervision.letters_per_unit_month")
     assert figure.compute(SPRING, scope_for(people["responder"])).labels == ["文武坝镇 2025-03", "文武坝镇 2025-04"]
-    assert figure.compute(SPRING, scope_for(people["other"])).labels == ["筠门岭镇 2025-03"]
+    assert figure.compute(SPRING, scope_for(people["other"])).labels == ["筠门岭镇 2025-03", "筠门岭镇 2025-04"]
 
 
 def test_the_table_is_one_query_however_many_letters(dispatched, people):
@@ -121,8 +123,8 @@ def test_open_data_json_per_channel_and_month_holds_no_personal_data(client, dis
     data = json.loads(response.content)
     assert data["key"] == "supervision.letters_per_channel_month"
     assert data["period"] == {"start": "2025-03-01", "end": "2025-04-30", "granularity": "month"}
-    assert data["labels"] == ["书记信箱 2025-03", "民声通道 2025-04"]
-    assert data["series"]["已受理"] == [1, 1] and data["series"]["首次跟帖超期"] == [1, 1]
+    assert data["labels"] == ["书记信箱 2025-03", "书记信箱 2025-04", "民声通道 2025-03", "民声通道 2025-04"]
+    assert data["series"]["已受理"] == [1, 0, 0, 1] and data["series"]["首次跟帖超期"] == [1, 0, 0, 1]
     text = response.content.decode()
     for secret in ("刘建华", "13907970000", "幸福路", "路灯"):
         assert secret not in text

@@ -2,6 +2,7 @@
 submit_sm with receipts, long messages with a UDH, inbound replies, a dropped connection mid-campaign, TLS."""
 
 import ipaddress
+import socket
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -13,7 +14,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from dangjian.services.sms import dispatch
-from dangjian.services.sms.gateways import GatewayError, Outgoing, Receipt, make_gateway
+from dangjian.services.sms.gateways import GatewayError, Outgoing, Receipt, make_gateway, smpp
 from dangjian.services.sms.models import CampaignState, Inbound, Message, MessageState, OptOut
 from tests.sms.conftest import add_people, assert_each_once, campaign
 
@@ -247,3 +248,51 @@ def test_over_tls_a_campaign_is_delivered_and_an_unverified_smsc_is_refused(
     smsc.wait_for_parts(6)
     assert_each_once(smsc, {f"137{i:08d}" for i in range(3)}, parts=2)
     assert states(c) == {MessageState.DELIVERED: 3}
+
+
+def _deliver_sm(seq: int, source: str, text: bytes) -> bytes:
+    """A mobile-originated deliver_sm (SMPP 3.4 §4.6.1): esm_class 0, GSM default alphabet."""
+    body = b"\0" + bytes((1, 1)) + source.encode() + b"\0" + bytes((0, 0)) + b"10690733\0" + bytes((0, 0, 0))
+    body += b"\0\0" + bytes((0, 0, 0, 0, len(text))) + text
+    return smpp.pdu(smpp.DELIVER_SM, seq, body)
+
+
+def _answered(smsc_end) -> list[int]:
+    """The sequence numbers of the deliver_sm_resp that reached the SMSC's end of the socket."""
+    time.sleep(0.1)  # loopback: what was sent has arrived
+    smsc_end.setblocking(False)
+    try:
+        data = smsc_end.recv(65536)
+    except BlockingIOError:
+        return []
+    seqs = []
+    while data:
+        length, command_id, _status, seq = smpp.HEADER.unpack_from(data)
+        assert command_id == smpp.DELIVER_SM | smpp.RESP
+        seqs.append(seq)
+        data = data[length:]
+    return seqs
+
+
+def test_ack_answers_only_the_deliver_sm_that_poll_returned():
+    """The sender stores what poll() returned while the next batch is on the wire, and that batch's submit() reads
+    more deliver_sm meanwhile: ack() answers only those already returned (and so stored), never the newer ones."""
+    with socket.create_server(("127.0.0.1", 0)) as server:  # TCP: the gateway sets TCP options on its socket
+        ours = socket.create_connection(server.getsockname())
+        smsc_end, _address = server.accept()
+    gateway = smpp.SmppGateway(smpp.SmppSettings())
+    gateway.sock, gateway._last_io = ours, time.monotonic()
+    smsc_end.sendall(_deliver_sm(41, "13800138000", b"TD"))
+    first = gateway.poll(0.2)
+    smsc_end.sendall(_deliver_sm(42, "13800138001", b"hello"))
+    command_id, _status, seq, body = gateway._read(1.0)  # as submit() reads it, the batch on the wire
+    gateway._handle_unsolicited(command_id, seq, body)
+    gateway.ack()
+    assert [e.mobile for e in first] == ["13800138000"]
+    assert _answered(smsc_end) == [41]
+    second = gateway.poll(0)
+    gateway.ack()
+    assert [e.mobile for e in second] == ["13800138001"]
+    assert _answered(smsc_end) == [42]
+    ours.close()
+    smsc_end.close()

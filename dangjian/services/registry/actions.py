@@ -179,7 +179,7 @@ def _apply(person: Person, data: PersonData) -> None:
 def _check_unique_id(data: PersonData, exclude_pk: int | None = None) -> None:
     if not data.id_number:
         return
-    clash = Person.objects.filter(id_index=crypto.blind_index("id", data.id_number))
+    clash = Person.objects.with_id_index(crypto.blind_index("id", data.id_number))
     if exclude_pk:
         clash = clash.exclude(pk=exclude_pk)
     if clash.exists():

@@ -63,7 +63,7 @@ def _people(branches: list[Unit]) -> list[Person]:
             n += 1
             female = i % 3 == 1
             number = _id_number(n, female)
-            found = Person.objects.filter(id_index=crypto.blind_index("id", number)).first()
+            found = Person.objects.with_id_index(crypto.blind_index("id", number)).first()
             if found:
                 people.append(found)
                 continue

@@ -430,7 +430,7 @@ class PeopleSheet(Sheet):
         existing: dict[str, Person] = {}
         people = Person.objects.prefetch_related("tags") if tags else Person.objects.all()
         for keys in _batches(list(index)):
-            for person in people.filter(id_index__in=keys):
+            for person in people.with_id_index(*keys):
                 existing[person.id_index] = person
         for key, (number, data) in index.items():
             person = existing.get(key)
@@ -474,7 +474,7 @@ class PeopleSheet(Sheet):
             # The new rows' pks, for their tags.
             for tagged in _batches([(p, d) for p, d in zip(people, batch, strict=True) if d.tags]):
                 keys = [p.id_index for p, _d in tagged]
-                pks = dict(Person.objects.filter(id_index__in=keys).values_list("id_index", "pk"))
+                pks = dict(Person.objects.with_id_index(*keys).values_list("id_index", "pk"))
                 for person, data in tagged:
                     person.pk = pks[person.id_index]
                     tagged_new.append((person, data))
@@ -553,7 +553,7 @@ class PartSheet(Sheet):
         people: dict[str, Person] = {}
         scoped = _people_in_scope(self.user).only("pk", "name", "id_index", "branch")
         for keys in _batches(sorted(set(indexes.values()))):
-            for person in scoped.filter(id_index__in=keys):
+            for person in scoped.with_id_index(*keys):
                 people[person.id_index] = person
         existing: dict[tuple, PersonPart] = {}
         for pks in _batches([p.pk for p in people.values()]):

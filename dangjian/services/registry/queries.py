@@ -21,7 +21,15 @@ from dangjian.services.registry import crypto, retirement
 from dangjian.services.registry.access import VIEW_KINDS
 from dangjian.services.registry.choices import ETHNICITY_CHOICES, Degree, Gender, Stage, Status, TalentCategory
 from dangjian.services.registry.identity import normalise_mobile, parse_id_number
-from dangjian.services.registry.models import Person, Position, SavedSearch, Talent, Transfer, TransferState
+from dangjian.services.registry.models import (
+    HAS_ID_NUMBER,
+    Person,
+    Position,
+    SavedSearch,
+    Talent,
+    Transfer,
+    TransferState,
+)
 
 ID_LIKE = re.compile(r"\d{15}|\d{17}[\dXx]")
 PHONE_LIKE = re.compile(r"(\+?86)?1\d{10}")
@@ -50,7 +58,7 @@ def text_q(text: str) -> Q:
             number = parse_id_number(compact).number
         except ValidationError:
             number = compact.upper()
-        return Q(id_index=crypto.blind_index("id", number))
+        return HAS_ID_NUMBER & Q(id_index=crypto.blind_index("id", number))
     if PHONE_LIKE.fullmatch(compact):
         try:
             return Q(phone_index=crypto.blind_index("phone", normalise_mobile(compact)))

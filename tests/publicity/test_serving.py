@@ -128,5 +128,21 @@ def test_the_navigation_and_footer_are_kept_per_language(site, article, client, 
     english = client.get(article.url, headers={"accept-language": "en"}).content.decode()
     assert 'aria-label="四大超市"' in chinese and 'aria-label="The four supermarkets"' in english
     assert "Public information is never classified" in english and "Public information" not in chinese
-    assert {language for _name, language in sitewide._rendered} == {"zh-hans", "en"}
+    assert {key[1] for key in sitewide._rendered} == {"zh-hans", "en"}
     assert client.get("/").content.decode().count('<footer class="site-footer"') == 1  # the portal's pages too
+
+
+def test_the_kept_header_fills_each_requests_path_and_search_words(site, article, client, uncached):
+    from dangjian.portal.context import CARE_COOKIE
+    from dangjian.publicity.templatetags import sitewide
+
+    sitewide._rendered.clear()
+    first = client.get(article.url).content.decode()
+    second = client.get(article.url + '?q=<b>"党建"</b>').content.decode()
+    assert f'name="next" value="{article.url}"' in first
+    assert 'name="q" value=""' in first
+    assert 'value="&lt;b&gt;&quot;党建&quot;&lt;/b&gt;"' in second and "<b>" not in second  # escaped as {{ }}
+    assert second.count(f'name="next" value="{article.url}?q=') == 2  # this request's path, in both forms
+    client.cookies[CARE_COOKIE] = "1"
+    care = client.get(article.url).content.decode()
+    assert 'aria-pressed="true"' in care and 'aria-pressed="false"' in first  # kept apart per care mode

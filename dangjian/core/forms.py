@@ -1,8 +1,10 @@
-"""Forms of the core: the second login step and TOTP enrolment; the admin's unit form."""
+"""Forms of the core: the second login step and TOTP enrolment; the admin's unit form; a choice field for all."""
 
 from __future__ import annotations
 
 from django import forms
+from django.core.exceptions import ValidationError
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from dangjian.core.actions import ALLOWED_CHILDREN
@@ -41,3 +43,30 @@ class UnitAdminForm(forms.ModelForm):
                 % {"child": UnitKind(kind).label, "parent": UnitKind(parent.kind).label}
             )
         return cleaned
+
+
+#: What an integer key may be: SQLite's INTEGER and PostgreSQL's bigint are signed 64-bit
+#: (https://www.sqlite.org/datatype3.html, https://www.postgresql.org/docs/current/datatype-numeric.html).
+KEY_RANGE = range(-(2**63), 2**63)
+
+
+class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """Django's, refusing a number no integer key can hold as an invalid choice before any query: the `IN (...)`
+    that checks the choices fails on it (SQLite's driver raises OverflowError, PostgreSQL an out-of-range error),
+    a server error for a crafted form."""
+
+    def _check_values(self, value):
+        integer_key = self.to_field_name is None and isinstance(self.queryset.model._meta.pk, models.IntegerField)
+        for pk in value if integer_key and isinstance(value, list | tuple) else []:
+            text = str(pk).strip()
+            if not text.lstrip("+-").isdigit():
+                continue
+            try:
+                fits = int(text) in KEY_RANGE
+            except ValueError:  # more digits than Python converts
+                fits = False
+            if not fits:
+                raise ValidationError(
+                    self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": text[:20]}
+                )
+        return super()._check_values(value)

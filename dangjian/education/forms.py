@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from dangjian.core.forms import ModelMultipleChoiceField
 from dangjian.education.models import Access, Category, Classification, Industry, Kind, QuestionKind, Topic
 
 MAX_REPORT_FILE = 1024 * 1024
@@ -19,7 +20,7 @@ class StationForm(forms.Form):
     )
     session_minutes = forms.IntegerField(label=_("Length of a session in minutes"), min_value=15, max_value=480)
     has_bandwidth = forms.BooleanField(label=_("Broadband"), required=False)
-    industries = forms.ModelMultipleChoiceField(
+    industries = ModelMultipleChoiceField(
         label=_("Local industries"),
         queryset=Industry.objects.all(),
         required=False,
@@ -46,7 +47,7 @@ class ResourceForm(forms.Form):
     file = forms.FileField(label=_("File"), required=False, help_text=_("A document, a video or an audio lecture."))
     url = forms.URLField(label=_("Address of the link"), required=False, assume_scheme="https")
     summary = forms.CharField(label=_("Summary"), max_length=1000, required=False, widget=forms.Textarea({"rows": 3}))
-    topics = forms.ModelMultipleChoiceField(
+    topics = ModelMultipleChoiceField(
         label=_("Topics"), queryset=Topic.objects.all(), required=False, widget=forms.CheckboxSelectMultiple
     )
     access = forms.ChoiceField(label=_("Who may open it"), choices=Access.choices)

@@ -6,6 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from dangjian.core.forms import ModelMultipleChoiceField
 from dangjian.core.models import Unit, UnitKind
 from dangjian.supervision import actions
 from dangjian.supervision.models import Category, DueKind, RatingValue
@@ -114,7 +115,7 @@ class TextForm(DescribedForm):
 
 class DispatchForm(DescribedForm):
     unit = forms.ModelChoiceField(label=_("Lead unit"), queryset=Unit.objects.none())
-    co_units = forms.ModelMultipleChoiceField(label=_("Co-units"), queryset=Unit.objects.none(), required=False)
+    co_units = ModelMultipleChoiceField(label=_("Co-units"), queryset=Unit.objects.none(), required=False)
     note = forms.CharField(label=_("Note"), required=False, max_length=2000)
 
     def __init__(self, *args, **kwargs):

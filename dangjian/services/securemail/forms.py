@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from dangjian.core.forms import ModelMultipleChoiceField
 from dangjian.services.securemail import queries
 from dangjian.services.securemail.models import Category
 
@@ -47,7 +48,7 @@ class EnrolForm(forms.Form):
         return data
 
 
-class UnitChoices(forms.ModelMultipleChoiceField):
+class UnitChoices(ModelMultipleChoiceField):
     def label_from_instance(self, obj):
         return obj.name
 

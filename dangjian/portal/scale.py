@@ -2,7 +2,8 @@
 
 A county of its own (code prefix `S`, under a root of its own, so the demo and real units are never touched) with
 townships, villages, party branches and distance-education stations; members in the branches; letters to the
-county's channels in every state, with due dates from the working-day calendar; and library resources. Everything
+county's channels in every state, with due dates from the working-day calendar; library resources; and, when asked,
+live articles of the public site under a column of the county's own (`--pages`). Everything
 goes in with bulk inserts in batches, in a transaction per batch, so a province-sized run (1,000,000 members and
 letters) takes minutes and memory stays flat. The portal holds this because it is the one app that spans all four
 supermarkets; the rows are those each app's own actions would write, minus the per-row checks.
@@ -44,6 +45,7 @@ class Scale:
     resources: int = 1_000
     stations: int = 300
     seed: int = 733
+    pages: int = 0
 
 
 @dataclass
@@ -53,6 +55,7 @@ class Seeded:
     members: int = 0
     letters: int = 0
     resources: int = 0
+    pages: int = 0
 
 
 def _batches(rows: Iterator, size: int = BATCH) -> Iterator[list]:
@@ -219,6 +222,76 @@ def _resources(county: Unit, n: int, rng: random.Random) -> int:
     return _insert(Resource, rows, "resources", lambda _m: None)
 
 
+def _column(prefix: str, county: Unit):
+    """The county's column of the public site: under the default site's home, or under a home and default site
+    made for it when there is none."""
+    from wagtail.models import Page, Site
+
+    from dangjian.publicity.models import ColumnPage, HomePage
+
+    site = Site.objects.filter(is_default_site=True).select_related("root_page").first()
+    home = site.root_page.specific if site else None
+    if not isinstance(home, HomePage):
+        home = Page.get_first_root_node().add_child(instance=HomePage(title="会昌党务公开网", slug=f"scale-{prefix}"))
+        Site.objects.update_or_create(
+            is_default_site=True, defaults={"hostname": "localhost", "port": 80, "root_page": home, "site_name": "会昌"}
+        )
+    column = home.add_child(instance=ColumnPage(title=f"{county.name}动态", slug=f"scale-{prefix.lower()}"))
+    column.save_revision().publish()
+    return column
+
+
+def _pages(prefix: str, county: Unit, n: int, rng: random.Random, report: Callable[[str], None]) -> int:
+    """Live public articles under the county's column, written table by table (Wagtail's page, then the publicity
+    page, the body page and the article: bulk inserts do not cross multi-table inheritance), with their tree paths
+    computed here instead of `add_child` per page. They serve as they are (a page is served from its row); Wagtail
+    makes a revision when an editor first changes one."""
+    import uuid
+
+    from django.contrib.contenttypes.models import ContentType
+    from django.db import connection
+    from wagtail.models import Locale, Page
+
+    from dangjian.publicity import pagecache
+    from dangjian.publicity.models import ArticlePage, BodyPage, PublicityPage
+
+    with transaction.atomic():
+        column = _column(prefix, county)
+    kind = ContentType.objects.get_for_model(ArticlePage)
+    locale = Locale.get_default()
+    now = timezone.now()
+    tables = [(model, model._meta.local_concrete_fields) for model in (PublicityPage, BodyPage, ArticlePage)]
+    page_fields = [f for f in Page._meta.local_concrete_fields if not f.primary_key]
+    done = 0
+    for batch in _batches(iter(range(n)), connection.ops.bulk_batch_size(page_fields, [None] * BATCH) or BATCH):
+        rows = []
+        for i in batch:
+            title = f"{county.name}{rng.choice(TOPICS)}工作动态（{i + 1}）"
+            published = now - timedelta(minutes=i)
+            rows.append(
+                ArticlePage(
+                    path=ArticlePage._get_path(column.path, column.depth + 1, i + 1), depth=column.depth + 1,
+                    numchild=0, translation_key=uuid.uuid4(), locale=locale, live=True,
+                    has_unpublished_changes=False, first_published_at=published, last_published_at=published,
+                    latest_revision_created_at=published, title=title, draft_title=title, slug=f"a{i + 1}",
+                    content_type=kind, url_path=f"{column.url_path}a{i + 1}/", classification="public", unit=county,
+                    body=f"<p>{title}。{county.name}扎实推进{rng.choice(TOPICS)}，群众满意度持续提升。</p>",
+                )
+            )  # fmt: skip
+        with transaction.atomic():
+            ids = Page._base_manager._insert(rows, fields=page_fields, returning_fields=[Page._meta.pk])
+            for row, (pk,) in zip(rows, ids, strict=True):
+                row.pk = row.page_ptr_id = row.publicitypage_ptr_id = row.bodypage_ptr_id = pk
+            for model, fields in tables:
+                model._base_manager._insert(rows, fields=fields, raw=True)
+        done += len(batch)
+        if done % 10_000 < len(batch):
+            report(f"{done:,} pages")
+    Page.objects.filter(pk=column.pk).update(numchild=n)
+    pagecache.bump()  # rows written without Wagtail's signals: every process renders again
+    return done
+
+
 def seed(scale: Scale, *, prefix: str = "S", report: Callable[[str], None] = lambda _m: None) -> Seeded:
     """Fill the database at `scale`; returns what was written."""
     rng = random.Random(scale.seed)
@@ -231,4 +304,5 @@ def seed(scale: Scale, *, prefix: str = "S", report: Callable[[str], None] = lam
     out.letters = _letters(prefix, villages, scale.letters, rng, report) if scale.letters else 0
     out.resources = _resources(county, scale.resources, rng)
     report(f"{out.resources:,} resources")
+    out.pages = _pages(prefix, county, scale.pages, rng, report) if scale.pages else 0
     return out

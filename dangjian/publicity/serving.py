@@ -8,7 +8,9 @@ them: for a visitor without a session and for a logged-in reader alike, since no
 (the visibility rule is still applied to the reader on every request, `queries.can_view`). A change made by another
 process is seen when this process rereads the token, within DANGJIAN_PAGE_CACHE_CHECK_SECONDS, as for stored pages.
 
-Routing by path alone holds because no page type of the site overrides `Page.route` (none is routable).
+Routing by path alone holds because no page type of the site overrides `Page.route` (none is routable); the first
+render under a new generation routes through the pages' `url_path` (`_route`) and reads the tree's facts in one
+union (`_read_tree`), five queries in all with the generation's token and the site.
 """
 
 from __future__ import annotations
@@ -18,8 +20,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
 
-from django.db.models import Model, Q
-from django.http import Http404, HttpRequest
+from django.db.models import BooleanField, DateTimeField, F, Model, Q, Value
+from django.http import HttpRequest
 from django.http.request import split_domain_port
 from wagtail.models import Page, PageViewRestriction, Site
 from wagtail.url_routing import RouteResult
@@ -39,6 +41,8 @@ class Tree:
     restricted: tuple[str, ...]
     #: Paths of alias pages (Wagtail checks an alias's restrictions on the page it is an alias of).
     aliases: tuple[str, ...]
+    #: Paths of pages that carry attachments.
+    attached: frozenset[str]
 
     def withdrawn_branches(self, now: datetime) -> list[str]:
         return [p for p, live, expire_at in self.withdrawable if not live or (expire_at and expire_at <= now)]
@@ -53,14 +57,38 @@ class Tree:
         return any(path.startswith(p) for p in self.aliases)
 
 
-def _read_tree() -> Tree:
-    from dangjian.publicity.models import PublicityPage
+_WITHDRAWABLE, _RESTRICTED, _ALIAS, _ATTACHED = range(4)
 
+
+def _read_tree() -> Tree:
+    """The tree's facts in one query: four kinds of rows (fact, path, live, expire_at) in a union."""
+    from dangjian.publicity.models import PageAttachment, PublicityPage
+
+    def rows(queryset, fact: int, path: str, live=None, expire_at=None):
+        named = {
+            "fact": Value(fact),
+            "fact_path": F(path),
+            "fact_live": live or F("live"),
+            "fact_expire_at": expire_at or F("expire_at"),
+        }
+        return queryset.order_by().annotate(**named).values_list(*named)
+
+    none_at, true = Value(None, output_field=DateTimeField()), Value(True, output_field=BooleanField())
     withdrawable = PublicityPage.objects.filter(Q(live=False) | Q(expire_at__isnull=False), numchild__gt=0)
+    found = rows(withdrawable, _WITHDRAWABLE, "path").union(
+        rows(PageViewRestriction.objects.all(), _RESTRICTED, "page__path", true, none_at),
+        rows(Page.objects.filter(alias_of__isnull=False), _ALIAS, "path", true, none_at),
+        rows(PageAttachment.objects.all(), _ATTACHED, "page__path", true, none_at),
+        all=True,
+    )
+    by_kind: dict[int, list[tuple[str, bool, datetime | None]]] = {k: [] for k in range(4)}
+    for fact, path, live, expire_at in found:
+        by_kind[fact].append((path, live, expire_at))
     return Tree(
-        withdrawable=tuple(withdrawable.values_list("path", "live", "expire_at")),
-        restricted=tuple(PageViewRestriction.objects.values_list("page__path", flat=True)),
-        aliases=tuple(Page.objects.filter(alias_of__isnull=False).values_list("path", flat=True)),
+        withdrawable=tuple(sorted(by_kind[_WITHDRAWABLE])),
+        restricted=tuple(sorted(p for p, _l, _e in by_kind[_RESTRICTED])),
+        aliases=tuple(sorted(p for p, _l, _e in by_kind[_ALIAS])),
+        attached=frozenset(p for p, _l, _e in by_kind[_ATTACHED]),
     )
 
 
@@ -95,13 +123,29 @@ def _own(instance: M) -> M:
 
 
 def _route(request: HttpRequest, site: Site, path: str) -> tuple[type[Page], int, tuple, dict] | None:
+    """Wagtail's `Page.route` from the site's root (a child by slug at each step, the last one live), in one query
+    for the pages along the path (their `url_path`, which Wagtail keeps as the slugs from the root) and one for the
+    page's own fields; the pages between, already read, give the breadcrumbs."""
     components = [component for component in path.split("/") if component]
-    try:
-        page, args, kwargs = site.root_page.localized.specific.route(request, components)
-    except Http404:
+    root = site.root_page.localized
+    wanted = [root.url_path + "".join(f"{c}/" for c in components[:n]) for n in range(1, len(components) + 1)]
+    chain = {
+        p.url_path: p
+        for p in Page.objects.filter(
+            path__startswith=root.path, depth__lte=root.depth + len(components), url_path__in=wanted
+        ).order_by("depth")
+    }
+    if len(chain) != len(wanted):
         return None
+    found = chain[wanted[-1]] if wanted else root
+    if not found.live:
+        return None
+    page = found.specific
     pagecache.derived(("page", page.pk), lambda: page)
-    return type(page), page.pk, tuple(args or ()), dict(kwargs or {})
+    if root.depth == 2 and components:  # the breadcrumbs' pages: those between the home (depth 2) and the page
+        crumbs = [(p.title, p.get_url(request)) for p in (chain[w] for w in wanted[:-1])]
+        pagecache.derived(_breadcrumbs_key(site, page), lambda: crumbs)
+    return type(page), page.pk, (), {}
 
 
 def route(request: HttpRequest, site: Site | None, path: str) -> RouteResult | None:
@@ -127,20 +171,18 @@ def prepare(request: HttpRequest, path: str) -> None:
         setattr(request, "_wagtail_route_for_request", route(request, site, path))  # noqa: B010
 
 
+def _breadcrumbs_key(site: Site | None, page: Page) -> tuple:
+    return ("breadcrumbs", site.pk if site else None, page.path[: -Page.steplen])
+
+
 def breadcrumbs(request: HttpRequest, page: Page) -> list[tuple[str, str | None]]:
     """(title, url) of the page's ancestors below the home page, the links of the breadcrumb trail."""
-    site = Site.find_for_request(request)
 
     def read() -> list[tuple[str, str | None]]:
         return [(a.title, a.get_url(request)) for a in page.get_ancestors()[2:]]
 
-    return pagecache.derived(("breadcrumbs", site.pk if site else None, page.path[: -Page.steplen]), read)
+    return pagecache.derived(_breadcrumbs_key(Site.find_for_request(request), page), read)
 
 
 def has_attachments(page: Page) -> bool:
-    from dangjian.publicity.models import PageAttachment
-
-    attached = pagecache.derived(
-        ("attached",), lambda: frozenset(PageAttachment.objects.values_list("page_id", flat=True))
-    )
-    return page.pk in attached
+    return page.path in tree().attached

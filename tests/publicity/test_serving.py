@@ -41,6 +41,27 @@ def test_an_article_rendered_again_makes_no_query(site, article, client, uncache
     assert again.content == first.content and article.title in again.content.decode()
 
 
+def test_the_first_render_after_a_change_reads_the_token_site_route_page_and_tree(
+    site, article, client, uncached, django_assert_num_queries
+):
+    # The token, the site, the pages along the path, the page's own fields, the tree's facts (one union).
+    section = add_page(site["news"], ColumnPage, title="支部风采", slug="zbfc")
+    nested = add_page(section, title="文武坝镇支部主题党日", slug="ztdr")
+    client.get(article.url)  # Wagtail's site root paths, which it keeps in the default cache until a site changes
+    pagecache.bump()
+    with django_assert_num_queries(5):
+        html = client.get(nested.url).content.decode()
+    assert "文武坝镇支部主题党日" in html
+    assert '<a href="/jcdj/">基层党建</a>' in html and '<a href="/jcdj/zbfc/">支部风采</a>' in html
+    with django_assert_num_queries(0):
+        assert client.get(nested.url).content.decode() == html
+    pagecache.bump()
+    assert queries_of(client, article.url) == 5
+    draft = add_page(site["news"], title="草稿", slug="draft", publish=False)
+    for missing in (draft.url or "/jcdj/draft/", "/jcdj/nothing/", "/jcdj/zbfc/ztdr/more/", "/zbfc/ztdr/"):
+        assert client.get(missing).status_code == 404, missing
+
+
 def test_an_article_with_attachments_reads_only_them(site, client, uncached, django_assert_num_queries):
     from django.core.files.base import ContentFile
 

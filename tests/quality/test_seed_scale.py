@@ -68,3 +68,34 @@ def test_the_seeded_letters_and_library_are_served(client):
 def test_the_command_is_spelt_with_a_dash_on_the_command_line(capsys):
     main(["seed-scale", "--members=30", "--letters=0", "--resources=0", "--stations=1", "--prefix=D"])
     assert "30 members" in capsys.readouterr().out
+
+
+def test_seeded_pages_serve_in_their_column_and_are_in_the_tree(client):
+    from wagtail.models import Page
+
+    from dangjian.publicity.models import ArticlePage, ColumnPage
+
+    report = seed(members=30, letters=0, resources=0, stations=1, pages=120)
+    assert "120 pages" in report
+    column = ColumnPage.objects.get(slug="scale-s")
+    articles = ArticlePage.objects.child_of(column).live()
+    assert articles.count() == 120 and column.get_children_count() == 120
+    assert Page.find_problems() == ([], [], [], [], [])  # treebeard's own check: paths, depths, numchild
+    last = articles.get(slug="a120")
+    page = client.get(last.url)
+    assert page.status_code == 200 and last.title in page.content.decode()
+    listing = client.get(column.url).content.decode()
+    assert ArticlePage.objects.get(slug="a1").title in listing  # the newest first, on the column's first page
+    assert client.get(column.url + "?page=3").status_code == 200
+
+
+def test_pages_go_under_the_default_sites_home_when_there_is_one():
+    from wagtail.models import Site
+
+    from dangjian.publicity.models import ColumnPage
+
+    seed(members=30, letters=0, resources=0, stations=1, pages=3)
+    home = Site.objects.get(is_default_site=True).root_page
+    seed(members=30, letters=0, resources=0, stations=1, pages=2, prefix="Q")
+    assert ColumnPage.objects.get(slug="scale-q").get_parent().pk == home.pk
+    assert Site.objects.count() == 1

@@ -72,6 +72,10 @@ class DamagedFile(Exception):
     """The file is not what it claims to be, or cannot be read."""
 
 
+class ZipBomb(DamagedFile):
+    """A .docx or .epub whose members claim to unpack to far more than a document holds."""
+
+
 class ActiveContent(DamagedFile):
     """A PDF that runs script or starts something when it is opened or a link of it is followed."""
 
@@ -96,7 +100,7 @@ def sniff(stream: BinaryIO) -> str:
         try:
             with zipfile.ZipFile(stream) as z:
                 if archives.is_bomb(z.infolist(), max_unpacked=MAX_UNPACKED):
-                    raise DamagedFile("zip bomb")
+                    raise ZipBomb
                 names = set(z.namelist())
                 if "mimetype" in names and z.read("mimetype").strip() == b"application/epub+zip":
                     return EPUB

@@ -44,6 +44,13 @@ CLASSIFIED_REFUSED = _(
     "may record that an offline document exists (Offline records), without its content."
 )
 INTERNAL_NEEDS_UNIT = _("Internal content must name the unit whose members may read it.")
+ZIP_BOMB_REFUSED = _(
+    "The file unpacks to far more than a document holds: it is damaged or made to overload the computer that opens it."
+)
+ACTIVE_PDF_REFUSED = _(
+    "The PDF runs scripts or starts programs when it is opened; the public site does not publish such files. Print it "
+    "to a new PDF and upload that."
+)
 CLASSIFIED_MARK_REFUSED = _(
     "This carries a classification mark (密级标志 such as 秘密★, 机密★ or 绝密★): classified content must not be "
     "stored or published on this site. Handle it offline under the secrecy rules; you may record that an offline "
@@ -139,11 +146,19 @@ class PublicityDocument(AbstractDocument):
         index.insert_or_update_object(self)
 
     def _read_text(self) -> None:
-        """The text of a new or replaced file, read once (validation and save both need it)."""
+        """The text of a new or replaced file, read once (validation and save both need it); a zip bomb or a PDF that
+        runs something is refused, as the education library refuses them."""
+        from dangjian.education import files
+
         if not self.file or self._text_of is self.file:
             return
         if self._file_changed():
-            self.text = document_text(self.file)
+            try:
+                self.text = document_text(self.file)
+            except files.ZipBomb:
+                raise ValidationError({"file": ZIP_BOMB_REFUSED}) from None
+            except files.ActiveContent:
+                raise ValidationError({"file": ACTIVE_PDF_REFUSED}) from None
         self._text_of = self.file
 
     def _file_changed(self) -> bool:
@@ -155,7 +170,8 @@ class PublicityDocument(AbstractDocument):
 
 def document_text(file) -> str:
     """The text of a PDF or DOCX for search, read as the education library reads its documents; "" for other
-    types and for a file that cannot be read (it is still a document to download, only not searchable inside)."""
+    types and for a file that cannot be read (it is still a document to download, only not searchable inside).
+    Raises `files.ZipBomb` and `files.ActiveContent`: those are not documents to publish."""
     from dangjian.education import files
 
     try:
@@ -165,6 +181,8 @@ def document_text(file) -> str:
     try:
         content_type = files.sniff(stream)
         return files.extract_text(stream, content_type) if content_type in (files.PDF, files.DOCX) else ""
+    except (files.ZipBomb, files.ActiveContent):
+        raise
     except (files.UnknownType, files.DamagedFile, OSError):
         return ""
     finally:

@@ -395,7 +395,10 @@ ENDPOINTS = [
     ReportFile("report-file", "json", REPORT, 1 * hostile.MiB, CONTENT | {"damaged", "active", "name"},
                takes_hostile_names=False),
     SecureMail("securemail", "pdf", samples.pdf(["报告"]), 2 * hostile.MiB, frozenset({"empty", "size"})),
-    WagtailDocument("wagtail-document", "pdf", samples.pdf(["公开材料"]), 2 * hostile.MiB, frozenset({"empty"})),
+    # Wagtail keeps any file as a document to download; it refuses a zip bomb and a PDF that runs something.
+    WagtailDocument("wagtail-document", "pdf", samples.pdf(["公开材料"]), 2 * hostile.MiB,
+                    frozenset({"empty", "zip-bomb-xlsx", "zip-bomb-docx", "nested-zip", "pdf-javascript",
+                               "pdf-launch"})),
 ]  # fmt: skip
 
 

@@ -25,14 +25,12 @@ from openpyxl.styles.stylesheet import apply_stylesheet
 from openpyxl.utils.datetime import from_excel, from_ISO8601
 from openpyxl.xml.functions import iterparse as defused_iterparse
 
+from dangjian.core import archives
+
 #: What all members of a workbook may unpack to: a 200,000-row sheet of the import template is about 130 MB.
 MAX_UNPACKED = 256 * 1024 * 1024
 #: openpyxl keeps the shared strings in memory while it reads.
 MAX_SHARED_STRINGS = 64 * 1024 * 1024
-#: A member larger than `RATIO_FLOOR` unpacking to more than `MAX_RATIO` times its packed size is a bomb: real
-#: sheets pack 10 to 20 times.
-MAX_RATIO = 200
-RATIO_FLOOR = 1024 * 1024
 MAX_COLUMNS = 100
 EXCEL_LAST_ROW = 1_048_576
 
@@ -73,9 +71,8 @@ def _check_archive(content: bytes) -> None:
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError) as exc:
         raise _not_a_workbook() from exc
     unpacked = sum(m.file_size for m in members)
-    bomb = any(m.file_size > RATIO_FLOOR and m.file_size > MAX_RATIO * max(m.compress_size, 1) for m in members)
     shared = sum(m.file_size for m in members if m.filename.lower().endswith("sharedstrings.xml"))
-    if bomb or unpacked > MAX_UNPACKED or shared > MAX_SHARED_STRINGS:
+    if archives.is_bomb(members, max_unpacked=MAX_UNPACKED) or shared > MAX_SHARED_STRINGS:
         raise ImportFileError(
             _("The workbook unpacks to %(size)s MB, far more than a registry sheet holds: it is damaged or made to "
               "overload the server. Save it again from Excel, WPS or LibreOffice, or as CSV.")

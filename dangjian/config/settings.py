@@ -375,6 +375,15 @@ WAGTAILIMAGES_EXTENSIONS = ["gif", "jpg", "jpeg", "png", "webp"]
 DANGJIAN_COUNTY_CODE = os.environ.get("DANGJIAN_COUNTY_CODE", "360733")
 DANGJIAN_SCHEDULER_LEASE_SECONDS = 60
 DANGJIAN_NOTIFICATION_MAX_ATTEMPTS = 6
+# How the core outbox sends an SMS notification (a letter's receipt, a reminder): through the SMS platform's outbox and
+# its gateway (one queue, its quiet hours, receipts, opt-outs) whenever a real gateway is configured; with the console
+# gateway of a laptop or a test run, logged (docs/sms.md).
+DANGJIAN_SMS_SENDER = os.environ.get(
+    "DANGJIAN_SMS_SENDER",
+    ""
+    if os.environ.get("DANGJIAN_SMS_BACKEND", "console") == "console"
+    else "dangjian.services.sms.outbox.send_notification",
+)
 # The secret in the URL the SMS providers push reports and replies to (/sms/callback/<provider>/<kind>/<token>/,
 # docs/sms.md); unset: every push is refused.
 DANGJIAN_ALIYUN_CALLBACK_TOKEN = os.environ.get("DANGJIAN_ALIYUN_CALLBACK_TOKEN", "")

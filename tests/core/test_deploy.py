@@ -74,3 +74,19 @@ def test_demo_accounts_are_a_deploy_error_and_stop_a_production_start():
     with override_settings(PRODUCTION=True):
         assert "dangjian.E001" not in {m.id for m in run_checks(tags=["security"], databases=["default"])}
         refuse_demo_accounts_in_production()
+
+
+@pytest.mark.parametrize(
+    ("extra", "sender"),
+    [
+        ({}, ""),  # the console gateway: notifications are logged
+        ({"DANGJIAN_SMS_BACKEND": "smpp"}, "dangjian.services.sms.outbox.send_notification"),
+        ({"DANGJIAN_SMS_BACKEND": "smpp", "DANGJIAN_SMS_SENDER": ""}, ""),  # an operator may turn it off
+    ],
+)
+def test_sms_notifications_go_through_the_sms_platform_when_a_real_gateway_is_set(tmp_path, extra, sender):
+    env = production_env(tmp_path, **extra)
+    code = "from django.conf import settings; print(repr(settings.DANGJIAN_SMS_SENDER))"
+    result = subprocess.run([DANGJIAN, "shell", "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == repr(sender)

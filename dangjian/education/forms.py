@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from dangjian.core.forms import ModelMultipleChoiceField
+from dangjian.core.forms import ModelChoiceField, ModelMultipleChoiceField
 from dangjian.education.models import Access, Category, Classification, Industry, Kind, QuestionKind, Topic
 
 MAX_REPORT_FILE = 1024 * 1024
@@ -28,7 +28,7 @@ class StationForm(forms.Form):
     )
 
 
-class CategoryChoice(forms.ModelChoiceField):
+class CategoryChoice(ModelChoiceField):
     def label_from_instance(self, obj) -> str:
         return f"{obj.parent.name} › {obj.name}" if obj.parent_id else obj.name
 
@@ -60,7 +60,7 @@ class ResourceForm(forms.Form):
 
 class RequestForm(forms.Form):
     station = forms.TypedChoiceField(label=_("Station"), coerce=int)
-    topic = forms.ModelChoiceField(label=_("Or a topic"), queryset=Topic.objects.all(), required=False)
+    topic = ModelChoiceField(label=_("Or a topic"), queryset=Topic.objects.all(), required=False)
     name = forms.CharField(label=_("Your name"), max_length=50, required=False)
     phone = forms.CharField(label=_("Telephone"), max_length=20, required=False)
     note = forms.CharField(label=_("Note"), max_length=200, required=False)

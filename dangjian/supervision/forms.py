@@ -6,7 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from dangjian.core.forms import ModelMultipleChoiceField
+from dangjian.core.forms import ModelChoiceField, ModelMultipleChoiceField
 from dangjian.core.models import Unit, UnitKind
 from dangjian.supervision import actions
 from dangjian.supervision.models import Category, DueKind, RatingValue
@@ -39,7 +39,7 @@ class LetterForm(forms.Form):
         label=_("Your letter"), widget=forms.Textarea(attrs={"rows": 10}), max_length=actions.BODY_MAX
     )
     category = forms.ChoiceField(label=_("Category"), choices=Category.choices, initial=Category.OTHER)
-    area = forms.ModelChoiceField(
+    area = ModelChoiceField(
         label=_("Township"), queryset=Unit.objects.none(), required=False, empty_label=_("(county-wide or unknown)")
     )
     anonymous = forms.BooleanField(
@@ -114,7 +114,7 @@ class TextForm(DescribedForm):
 
 
 class DispatchForm(DescribedForm):
-    unit = forms.ModelChoiceField(label=_("Lead unit"), queryset=Unit.objects.none())
+    unit = ModelChoiceField(label=_("Lead unit"), queryset=Unit.objects.none())
     co_units = ModelMultipleChoiceField(label=_("Co-units"), queryset=Unit.objects.none(), required=False)
     note = forms.CharField(label=_("Note"), required=False, max_length=2000)
 
@@ -127,7 +127,7 @@ class DispatchForm(DescribedForm):
 
 class TransferForm(DescribedForm):
     reason = forms.CharField(label=_("Reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
-    suggested_unit = forms.ModelChoiceField(
+    suggested_unit = ModelChoiceField(
         label=_("Suggested unit"),
         queryset=Unit.objects.filter(kind__in=(UnitKind.TOWNSHIP, UnitKind.DEPARTMENT)),
         required=False,
@@ -163,7 +163,7 @@ class InterviewForm(DescribedForm):
     title = forms.CharField(label=_("Title"), max_length=200)
     topic = forms.CharField(label=_("Topic"), max_length=5000, widget=forms.Textarea(attrs={"rows": 4}))
     guests = forms.CharField(label=_("Guests"), max_length=300, help_text=_("Names and posts, e.g. 县发改委主任 张三."))
-    unit = forms.ModelChoiceField(label=_("Organising unit"), queryset=Unit.objects.none())
+    unit = ModelChoiceField(label=_("Organising unit"), queryset=Unit.objects.none())
     starts_at = forms.DateTimeField(
         label=_("Starts at"), widget=LocalDateTimeInput(), input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
     )

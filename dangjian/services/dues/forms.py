@@ -8,6 +8,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from dangjian.core.forms import ModelChoiceField
 from dangjian.core.models import Unit, UnitKind
 from dangjian.services.dues.models import Method
 
@@ -31,7 +32,7 @@ def ledger_units(user):
 
 
 class LedgerForm(forms.Form):
-    unit = forms.ModelChoiceField(label=_("Unit (with the units below it)"), queryset=Unit.objects.none())
+    unit = ModelChoiceField(label=_("Unit (with the units below it)"), queryset=Unit.objects.none())
     month = MonthField(label=_("Month"))
 
     def __init__(self, *args, user, **kwargs):
@@ -41,7 +42,7 @@ class LedgerForm(forms.Form):
 
 
 class YearForm(forms.Form):
-    unit = forms.ModelChoiceField(label=_("Unit (with the units below it)"), queryset=Unit.objects.none())
+    unit = ModelChoiceField(label=_("Unit (with the units below it)"), queryset=Unit.objects.none())
     year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
 
     def __init__(self, *args, user, **kwargs):

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from dangjian.core.forms import ModelChoiceField, formfield_for
 from dangjian.core.models import Unit, UnitKind
 from dangjian.core.permissions import scope_for
 from dangjian.services.dues.rules import Category
@@ -42,9 +43,7 @@ class SearchForm(forms.Form):
         label=_("Name, pinyin, initials, ID number or phone"), required=False, max_length=100,
         widget=forms.TextInput(attrs={"type": "search", "autofocus": True}),
     )  # fmt: skip
-    unit = forms.ModelChoiceField(
-        label=_("Unit (with the units below it)"), queryset=Unit.objects.none(), required=False
-    )
+    unit = ModelChoiceField(label=_("Unit (with the units below it)"), queryset=Unit.objects.none(), required=False)
     status = forms.MultipleChoiceField(label=_("Status"), choices=Status.choices, required=False)
     stage = forms.MultipleChoiceField(label=_("Development stage"), choices=Stage.choices, required=False)
     gender = forms.ChoiceField(label=_("Gender"), choices=[("", "—"), *Gender.choices], required=False)
@@ -73,7 +72,7 @@ class SearchForm(forms.Form):
 
 class SaveSearchForm(forms.Form):
     name = forms.CharField(label=_("Name of the group"), max_length=100)
-    owner_unit = forms.ModelChoiceField(label=_("Kept at unit"), queryset=Unit.objects.none())
+    owner_unit = ModelChoiceField(label=_("Kept at unit"), queryset=Unit.objects.none())
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -82,7 +81,7 @@ class SaveSearchForm(forms.Form):
 
 class PersonForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=50)
-    branch = forms.ModelChoiceField(label=_("Party branch or unit"), queryset=Unit.objects.none())
+    branch = ModelChoiceField(label=_("Party branch or unit"), queryset=Unit.objects.none())
     id_number = forms.CharField(label=_("ID number"), max_length=20, required=False)
     gender = forms.ChoiceField(
         label=_("Gender"), choices=[("", _("From the ID number")), *Gender.choices], required=False
@@ -127,7 +126,7 @@ class PersonForm(forms.Form):
 
 
 class TransferForm(forms.Form):
-    to_branch = forms.ModelChoiceField(
+    to_branch = ModelChoiceField(
         label=_("Receiving branch in the county"), queryset=Unit.objects.none(), required=False
     )
     to_organisation = forms.CharField(
@@ -192,6 +191,9 @@ class ExportForm(forms.Form):
 
 class PartForm(forms.ModelForm):
     """A record tab's form: the model's fields and checks; the unit and notice choices are what the user may pick."""
+
+    class Meta:
+        formfield_callback = formfield_for  # the subclasses' relations refuse a key no integer column holds
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

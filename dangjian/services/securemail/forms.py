@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from dangjian.core.forms import ModelMultipleChoiceField
+from dangjian.core.forms import ModelChoiceField, ModelMultipleChoiceField
 from dangjian.services.securemail import queries
 from dangjian.services.securemail.models import Category
 
@@ -54,7 +54,7 @@ class UnitChoices(ModelMultipleChoiceField):
 
 
 class ComposeForm(forms.Form):
-    sender_unit = forms.ModelChoiceField(label=_("Send as"), queryset=None, empty_label=None)
+    sender_unit = ModelChoiceField(label=_("Send as"), queryset=None, empty_label=None)
     recipients = UnitChoices(label=_("To units"), queryset=None, widget=forms.CheckboxSelectMultiple)
     category = forms.ChoiceField(label=_("Category"), choices=Category.choices)
     doc_number = forms.CharField(label=_("Document number"), max_length=64, required=False)
@@ -101,7 +101,7 @@ class RefileForm(forms.Form):
 
 
 class GrantForm(forms.Form):
-    officer = forms.ModelChoiceField(label=_("Officer"), queryset=None)
+    officer = ModelChoiceField(label=_("Officer"), queryset=None)
 
     def __init__(self, *args, candidates, **kwargs):
         super().__init__(*args, **kwargs)

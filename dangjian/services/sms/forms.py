@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from dangjian.core.forms import ModelChoiceField
 from dangjian.core.models import Unit
 from dangjian.core.permissions import scope_for
 from dangjian.services.dues.rules import Category
@@ -23,7 +24,7 @@ class CampaignForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text=_("Variables: {姓名} name, {支部} branch, {单位} work unit. The signature is added in front."),
     )
-    unit = forms.ModelChoiceField(label=_("Unit (with everything below it)"), queryset=Unit.objects.none())
+    unit = ModelChoiceField(label=_("Unit (with everything below it)"), queryset=Unit.objects.none())
     who = forms.ChoiceField(label=_("Who"), choices=AUDIENCE_KINDS, initial="members")
     category = forms.MultipleChoiceField(
         label=_("Dues category"), choices=Category.choices, required=False, widget=forms.CheckboxSelectMultiple
@@ -32,9 +33,7 @@ class CampaignForm(forms.Form):
         label=_("Talent category"), choices=TalentCategory.choices, required=False, widget=forms.CheckboxSelectMultiple
     )
     tag = forms.CharField(label=_("Tag"), max_length=50, required=False)
-    saved_search = forms.ModelChoiceField(
-        label=_("Or a saved group"), queryset=SavedSearch.objects.none(), required=False
-    )
+    saved_search = ModelChoiceField(label=_("Or a saved group"), queryset=SavedSearch.objects.none(), required=False)
     mandatory = forms.BooleanField(label=_("Mandatory notice (also to people who opted out)"), required=False)
     urgent = forms.BooleanField(label=_("Urgent (may be sent during quiet hours)"), required=False)
     scheduled_at = forms.DateTimeField(

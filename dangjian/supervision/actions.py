@@ -217,19 +217,23 @@ def submit_letter(
     subject_ref: str = "",
     received_at: datetime | None = None,
     challenge: str = "",
+    channel: Channel | None = None,
 ) -> Submitted:
     """Receive a letter (受理): store it with its due dates and a hashed receipt; return the receipt once.
 
     `challenge`: the web form's verified proof of work (`pow.verify(...).ident`), spent with the letter, in its
     transaction: a letter refused leaves it unspent, and the two writes take one turn at the write lock.
+    `channel`: the active channel of that code with its unit, as the caller has just read it (the web form's page),
+    so that it is not read again.
 
     Everything that only reads or computes (the checks, the receipt, the due dates, who is told) happens before the
     transaction, which holds only the writes: on SQLite a transaction holds the database's one write lock from its
     first statement, so its length is what limits letters per second under load."""
-    try:  # get(), not first(): no ORDER BY to build, half the cost per letter
-        channel = Channel.objects.select_related("unit").get(code=channel_code, is_active=True)
-    except Channel.DoesNotExist:
-        raise ValidationError({"channel": _("There is no such channel.")}) from None
+    if channel is None or channel.code != channel_code or not channel.is_active:
+        try:  # get(), not first(): no ORDER BY to build, half the cost per letter
+            channel = Channel.objects.select_related("unit").get(code=channel_code, is_active=True)
+        except Channel.DoesNotExist:
+            raise ValidationError({"channel": _("There is no such channel.")}) from None
     errors: dict[str, list[str]] = {}
 
     def collect(fn):

@@ -30,7 +30,12 @@ KEY_RANGE = range(-(2**63), 2**63)
 
 def fits_key(queryset, to_field_name: str | None, value) -> bool:
     """Whether `value` can be looked up as the queryset's key: False for a number no integer key can hold."""
-    if to_field_name is not None or not isinstance(queryset.model._meta.pk, models.IntegerField):
+    # A model form's foreign key names its target field (the key, for most); a child model's key is its parent's
+    # (a Wagtail page type's page_ptr).
+    key = queryset.model._meta.get_field(to_field_name) if to_field_name else queryset.model._meta.pk
+    while key.is_relation:
+        key = key.target_field
+    if not isinstance(key, models.IntegerField):
         return True
     text = str(value).strip()
     if not text.lstrip("+-").isdigit():

@@ -193,7 +193,9 @@ class PartForm(forms.ModelForm):
     """A record tab's form: the model's fields and checks; the unit and notice choices are what the user may pick."""
 
     class Meta:
-        formfield_callback = formfield_for  # the subclasses' relations refuse a key no integer column holds
+        # The relations refuse a key no integer column holds; each record tab's Meta inherits this one (Django reads
+        # formfield_callback from the form's own Meta only).
+        formfield_callback = formfield_for
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -212,7 +214,7 @@ class PartForm(forms.ModelForm):
 
 
 class RewardForm(PartForm):
-    class Meta:
+    class Meta(PartForm.Meta):
         model = RewardPunishment
         fields = ["kind", "title", "date", "authority", "reason"]
         widgets = {"date": DATE, "reason": forms.Textarea(attrs={"rows": 3})}
@@ -220,7 +222,7 @@ class RewardForm(PartForm):
 
 
 class PositionForm(PartForm):
-    class Meta:
+    class Meta(PartForm.Meta):
         model = Position
         fields = ["title", "unit", "organisation", "rank", "start", "end", "term_years"]
         widgets = {"start": DATE, "end": DATE}
@@ -246,7 +248,7 @@ class AppointmentForm(PartForm):
         help_text=_("An appointment opens the post with this rank and term; a removal ends the open post."),
     )  # fmt: skip
 
-    class Meta:
+    class Meta(PartForm.Meta):
         model = Appointment
         fields = ["kind", "title", "unit", "date", "document", "notice", "notice_url"]
         widgets = {"date": DATE}
@@ -254,14 +256,14 @@ class AppointmentForm(PartForm):
 
 
 class AppointmentEditForm(PartForm):
-    class Meta:
+    class Meta(PartForm.Meta):
         model = Appointment
         fields = ["document", "notice", "notice_url"]
         labels = {"notice_url": _("Or a link to the notice elsewhere")}
 
 
 class FamilyMemberForm(PartForm):
-    class Meta:
+    class Meta(PartForm.Meta):
         model = FamilyMember
         fields = ["relation", "name", "birth_date", "political_status", "work"]
         widgets = {"birth_date": DATE}
@@ -269,7 +271,7 @@ class FamilyMemberForm(PartForm):
 
 
 class TalentForm(PartForm):
-    class Meta:
+    class Meta(PartForm.Meta):
         model = Talent
         fields = ["category", "skills", "title"]
 

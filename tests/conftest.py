@@ -34,6 +34,17 @@ def _fresh_calendar_cache():
 
 
 @pytest.fixture(autouse=True)
+def _fresh_role_holders():
+    """Who holds a role is remembered in the process for a second; a test's rolled-back units and roles must not
+    be told of the next test's letters."""
+    from dangjian.core.permissions import forget_holders
+
+    forget_holders()
+    yield
+    forget_holders()
+
+
+@pytest.fixture(autouse=True)
 def _no_hit_counts_carried_between_tests():
     """Hits are buffered in the process: one test's counts must not be written into the next test's pages (or,
     at exit, into a test database that is gone)."""

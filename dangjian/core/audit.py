@@ -64,8 +64,11 @@ def record(
     after: dict | None = None,
     actor_name: str = "",
 ) -> AuditRecord:
-    """Append one record. Call inside the action's transaction; the head row lock serialises writers."""
-    with transaction.atomic():
+    """Append one record. Call inside the action's transaction; the head row lock serialises writers.
+
+    No savepoint of its own: a record that cannot be written fails the action's whole transaction, which is what
+    must happen (an act without its record), and the savepoint's two statements are spared on every act."""
+    with transaction.atomic(savepoint=False):
         head = AuditHead.objects.select_for_update().get(id=1)
         seq = head.seq + 1
         at = timezone.now()

@@ -7,6 +7,8 @@ user's roles into one OR of indexed subtree conditions; a superuser is unrestric
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -84,6 +86,41 @@ def scope_for(user) -> Scope:
 
 
 STAFF_KINDS = tuple(k for k in RoleKind.values if k != RoleKind.MEMBER)
+
+#: How long one process trusts what it read of who holds a role at a unit, in seconds. A role or user saved or
+#: deleted in this process clears it at once; another process's change is seen within this time (as a letter
+#: received at the moment of the change would have been told to the holders before it).
+HOLDERS_SECONDS = 1.0
+_HOLDERS_MAX = 4096
+_holders: dict[tuple[int, tuple[str, ...]], tuple[float, tuple[int, ...]]] = {}
+_holders_lock = threading.Lock()
+
+
+def holder_ids(unit_id: int, kinds: Iterable[str]) -> tuple[int, ...]:
+    """The ids of the active users holding one of `kinds` at the unit itself (not above it), in id order.
+
+    Who is told of a new letter is asked for every letter and changes seldom: a process asks the database again
+    at most once every HOLDERS_SECONDS for the same unit and kinds."""
+    key = (unit_id, tuple(sorted(kinds)))
+    now = time.monotonic()
+    hit = _holders.get(key)
+    if hit is not None and now - hit[0] < HOLDERS_SECONDS:
+        return hit[1]
+    from dangjian.core.models import User
+
+    users = User.objects.filter(roles__unit_id=unit_id, roles__kind__in=key[1], is_active=True)
+    ids = tuple(users.distinct().order_by("pk").values_list("pk", flat=True))
+    with _holders_lock:
+        if len(_holders) >= _HOLDERS_MAX:
+            _holders.clear()
+        _holders[key] = (now, ids)
+    return ids
+
+
+def forget_holders(**_signal_kwargs) -> None:
+    """Drop this process's memory of role holders (a role or a user changed; between tests)."""
+    with _holders_lock:
+        _holders.clear()
 
 
 class ScopedQuerySet(QuerySet):

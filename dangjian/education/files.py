@@ -18,7 +18,7 @@ from typing import BinaryIO
 from defusedxml import ElementTree
 from django.conf import settings
 
-from dangjian.core import archives
+from dangjian.core import archives, pdf
 from dangjian.education.models import Kind
 
 CHUNK = 256 * 1024
@@ -170,54 +170,17 @@ def html_text(markup: str) -> str:
     return re.sub(r"\n\s*\n+", "\n", "".join(parser.parts)).strip()
 
 
-#: PDF actions that run code or reach outside the document (ISO 32000-1:2008 §12.6.4, "Action types"; §12.6.4.16
-#: for JavaScript actions). A library document is read, not run.
-ACTIVE_ACTIONS = frozenset({"/JavaScript", "/Launch", "/ImportData", "/SubmitForm", "/Rendition", "/RichMediaExecute"})
-
-
-def _has_active_content(reader) -> bool:
-    """Whether the document has scripts of its own (the /JavaScript name tree, an XFA form) or an action of
-    `ACTIVE_ACTIONS` on opening, on a page or on an annotation (following each action's /Next chain)."""
-    root = reader.trailer["/Root"].get_object()
-    names, form = root.get("/Names"), root.get("/AcroForm")
-    if names is not None and "/JavaScript" in names.get_object():
-        return True
-    if form is not None and "/XFA" in form.get_object():
-        return True
-    pending = [root.get("/OpenAction"), *(root.get("/AA") or {}).values()]
-    for page in reader.pages:
-        pending += list((page.get("/AA") or {}).values())
-        for annotation in page.get("/Annots") or []:
-            annotation = annotation.get_object()
-            pending += [annotation.get("/A"), *(annotation.get("/AA") or {}).values()]
-    seen = 0
-    while pending and seen < 10_000:  # a bound for a chain of actions that loops
-        action = pending.pop()
-        action = action.get_object() if action is not None else None
-        seen += 1
-        if isinstance(action, list):
-            pending += action
-        elif isinstance(action, dict):
-            if action.get("/S") in ACTIVE_ACTIONS:
-                return True
-            pending.append(action.get("/Next"))
-    return False
-
-
 def _pdf_text(stream: BinaryIO) -> str:
     from pypdf import PdfReader, apply_configuration
     from pypdf.errors import PyPdfError
 
     limit = MAX_PDF_STREAM
     try:
-        with apply_configuration(
-            zlib_maximum_output_length=limit, lzw_maximum_output_length=limit, brotli_maximum_output_length=limit,
-            run_length_maximum_output_length=limit, jbig2_maximum_output_length=limit,
-        ):  # fmt: skip
+        with apply_configuration(**pdf.limits(limit)):
             reader = PdfReader(stream, strict=False)
             if reader.is_encrypted:
                 raise DamagedFile("encrypted")
-            if _has_active_content(reader):
+            if pdf.has_active_content(reader):
                 raise ActiveContent
             parts, total = [], 0
             for page in reader.pages:

@@ -27,7 +27,7 @@ from dangjian.core import audit, calendar
 from dangjian.core.models import Channel as OutboxChannel
 from dangjian.core.models import RoleKind, Unit, UnitKind, User
 from dangjian.core.outbox import queue_notification
-from dangjian.core.permissions import scope_for
+from dangjian.core.permissions import holder_ids, scope_for
 from dangjian.supervision import attachments as att
 from dangjian.supervision import pow, receipts, sealing
 from dangjian.supervision.access import HEAD_KINDS, LEADER_KINDS, OFFICE_KINDS, RESPONDER_KINDS
@@ -87,10 +87,9 @@ def _event(letter: Letter, verb: str, *, actor: User | None = None, unit: Unit |
 
 
 def _people(unit: Unit, kinds) -> list[User]:
-    """The active users holding one of `kinds` at `unit`, loaded with their ids only (they are told through the
-    in-site inbox, which needs no more)."""
-    users = User.objects.filter(roles__unit=unit, roles__kind__in=kinds, is_active=True)
-    return list(users.distinct().order_by("pk").only("pk"))
+    """The active users holding one of `kinds` at `unit`, as ids only (they are told through the in-site inbox,
+    which needs no more); what the process read a moment ago (`permissions.holder_ids`)."""
+    return [User(pk=pk) for pk in holder_ids(unit.pk, kinds)]
 
 
 def _notify_staff(users, *, subject: str, body: str, unit: Unit | None, kind: str) -> None:

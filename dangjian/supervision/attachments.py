@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from dangjian.core import archives
+from dangjian.core import archives, pdf
 
 MAX_FILES = 5
 MAX_FILE_BYTES = 10 * 1024 * 1024
@@ -124,6 +124,25 @@ def without_metadata(data: bytes, content_type: str, name: str) -> bytes:
     return out.getvalue()
 
 
+def _check_pdf(data: bytes, name: str) -> None:
+    """Staff open a letter's PDF on an office computer: one that runs scripts or programs is refused, and so is one
+    that cannot be read (nothing can be said of what it carries) or is locked with a password (staff could not
+    read it either)."""
+    found = pdf.problem(data)
+    if found == "active":
+        message = _(
+            "The PDF %(name)s contains scripts or actions that start programs. Save or print it again as a plain "
+            "PDF, or send pictures of it."
+        )
+    elif found == "encrypted":
+        message = _("The PDF %(name)s is locked with a password. Send it without the password.")
+    elif found:
+        message = _("The PDF %(name)s is damaged or cannot be read. Send it again, or send pictures of it.")
+    else:
+        return
+    raise ValidationError(message % {"name": name}, code=f"pdf_{found}")
+
+
 def clean_name(name: str) -> str:
     """A display name without directories or control characters."""
     base = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
@@ -165,6 +184,8 @@ def check(uploads: list[Upload]) -> list[Checked]:
                 _("The file %(name)s is not a PDF, image, Word or Excel document or plain text.") % {"name": name},
                 code="type",
             )
+        if content_type == "application/pdf":
+            _check_pdf(up.data, name)
         data = without_metadata(up.data, content_type, name) if content_type in PILLOW_FORMATS else up.data
         out.append(Checked(name, data, content_type, hashlib.sha256(data).hexdigest()))
     return out

@@ -273,3 +273,58 @@ def test_admin_user_page_shows_only_the_roles_in_the_users_units(world, make_use
     assert response.status_code == 200
     (formset,) = [f for f in response.context["inline_admin_formsets"] if f.formset.model is Role]
     assert {f.instance.unit.code for f in formset.formset.forms} == {"V1"}
+
+
+# --- who holds a role at a unit (remembered by the process for a moment) ----------------------------------------
+
+
+def test_role_holders_are_the_active_users_with_the_role_at_that_unit_only(tree, make_user):
+    from dangjian.core.permissions import holder_ids
+
+    a = make_user("a", (RoleKind.SUPERVISION_OFFICE, tree["county"]))
+    b = make_user("b", (RoleKind.SUPERVISION_OFFICE, tree["county"]), (RoleKind.RESPONDER, tree["county"]))
+    make_user("below", (RoleKind.SUPERVISION_OFFICE, tree["t1"]))  # a role further down is not one at the county
+    make_user("other-kind", (RoleKind.EDITOR, tree["county"]))
+    gone = make_user("gone", (RoleKind.SUPERVISION_OFFICE, tree["county"]))
+    gone.is_active = False
+    gone.save()
+    assert holder_ids(tree["county"].pk, [RoleKind.SUPERVISION_OFFICE]) == (a.pk, b.pk)
+    # b holds both kinds asked for and is named once.
+    assert holder_ids(tree["county"].pk, [RoleKind.SUPERVISION_OFFICE, RoleKind.RESPONDER]) == (a.pk, b.pk)
+
+
+def test_role_holders_are_read_once_a_moment_and_again_after_a_change_in_this_process(
+    tree, make_user, django_assert_num_queries
+):
+    from dangjian.core import actions
+    from dangjian.core.permissions import holder_ids
+
+    a = make_user("a", (RoleKind.SUPERVISION_OFFICE, tree["county"]))
+    kinds = [RoleKind.SUPERVISION_OFFICE]
+    with django_assert_num_queries(1):
+        assert holder_ids(tree["county"].pk, kinds) == (a.pk,)
+        assert holder_ids(tree["county"].pk, kinds) == (a.pk,)
+    b = make_user("b", (RoleKind.SUPERVISION_OFFICE, tree["county"]))  # assigned here: seen at once
+    assert holder_ids(tree["county"].pk, kinds) == (a.pk, b.pk)
+    actions.revoke_role(actor=None, role=Role.objects.get(user=a))
+    assert holder_ids(tree["county"].pk, kinds) == (b.pk,)
+    b.is_active = False
+    b.save()
+    assert holder_ids(tree["county"].pk, kinds) == ()
+
+
+def test_a_change_this_process_did_not_see_is_read_after_the_moment_has_passed(tree, make_user, monkeypatch):
+    """Another process's change (here: an UPDATE that sends no signal) reaches this process within HOLDERS_SECONDS."""
+    from dangjian.core import permissions
+    from dangjian.core.models import User
+
+    a = make_user("a", (RoleKind.SUPERVISION_OFFICE, tree["county"]))
+    kinds = [RoleKind.SUPERVISION_OFFICE]
+    clock = [1000.0]
+    monkeypatch.setattr(permissions.time, "monotonic", lambda: clock[0])
+    assert permissions.holder_ids(tree["county"].pk, kinds) == (a.pk,)
+    User.objects.filter(pk=a.pk).update(is_active=False)
+    clock[0] += permissions.HOLDERS_SECONDS / 2
+    assert permissions.holder_ids(tree["county"].pk, kinds) == (a.pk,)  # still the moment read
+    clock[0] += permissions.HOLDERS_SECONDS
+    assert permissions.holder_ids(tree["county"].pk, kinds) == ()

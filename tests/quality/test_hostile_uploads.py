@@ -381,10 +381,11 @@ PERSON_CSV = "\n".join(",".join(row) for row in (workbooks.HEADER, workbooks.per
 REPORT = json.dumps({"format": "dangjian-report/1"}).encode()
 ENDPOINTS = [
     # Text is a letter's file type too (HTML or SVG is kept as text/plain, served as a download with nosniff); a
-    # PDF is kept as it came, never read by the server (the memory check still holds for it).
+    # PDF is kept as it came once it is known to run nothing (a PDF bomb's pages are never unpacked to know it).
     Letter("letter", "pdf", samples.pdf(["水渠照片"]), 10 * hostile.MiB,
-           CONTENT - {"type", "bomb"} | {"elf-as-pdf", "exe-as-xlsx", "exe-as-ext", "elf-as-mp4", "zip-bomb-xlsx",
-                                         "zip-bomb-docx", "nested-zip", "png-bomb", "gif-bomb"}),
+           CONTENT - {"type", "bomb"} | {"damaged", "pdf-javascript", "pdf-launch"}
+           | {"elf-as-pdf", "exe-as-xlsx", "exe-as-ext", "elf-as-mp4", "zip-bomb-xlsx", "zip-bomb-docx", "nested-zip",
+              "png-bomb", "gif-bomb"}),
     RegistryImport("registry-import", "csv", PERSON_CSV, 50 * hostile.MiB,
                    CONTENT),
     Library("library", "pdf", samples.pdf(["党课"]), 2 * hostile.MiB, CONTENT | {"damaged", "active"}),

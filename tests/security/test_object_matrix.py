@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from dangjian.core import actions as core_actions
 from dangjian.core.models import AuditRecord, RoleKind, UnitKind
+from dangjian.education import samples
 from tests.core.otp import login_verified
 
 pytestmark = pytest.mark.django_db
@@ -146,7 +147,7 @@ def world(tree, make_user, settings, tmp_path):
     w: dict = {"t2": t2, "owner": owner}
 
     Channel.objects.create(code="voice", name="民声通道", unit=tree["county"])
-    pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    pdf = samples.pdf(["水渠照片"])
     sub = letters.submit_letter(
         channel_code="voice", title=f"{MARK}：下塘村水渠", body="水渠堵塞。", anonymous=True,
         attachments=[attachments.Upload("照片.pdf", pdf)],

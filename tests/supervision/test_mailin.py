@@ -14,10 +14,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dangjian.core.models import Notification
+from dangjian.education import samples
 from dangjian.supervision import mailin
 from dangjian.supervision.models import Letter, Source
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = samples.pdf(["水渠照片"])
 
 
 def free_port() -> int:

@@ -103,3 +103,35 @@ def test_leading_zero_bits():
     assert pow.leading_zero_bits(b"\x00\x00\x80") == 16
     assert pow.leading_zero_bits(b"\x0f") == 4
     assert pow.leading_zero_bits(b"\x00" * 32) == 256
+
+
+def test_a_challenge_is_spent_once_and_a_spend_rolled_back_with_its_letter_is_undone(db):
+    from django.db import transaction
+
+    ident = pow.verify(*_solved_pair()).ident
+    with pytest.raises(RuntimeError), transaction.atomic():
+        assert pow.spend(ident) is True
+        raise RuntimeError("the letter's transaction fails")
+    assert not SpentChallenge.objects.filter(ident=ident).exists()
+    assert pow.spend(ident) is True
+    assert pow.spend(ident) is False  # the second spend is refused, without an error
+    assert SpentChallenge.objects.filter(ident=ident).count() == 1
+
+
+def _solved_pair() -> tuple[str, str]:
+    challenge = pow.issue()
+    return challenge, pow.solve(challenge)
+
+
+@pytest.mark.django_db(transaction=True)  # the letter's transaction is a real one, not a savepoint in the test's
+def test_a_letter_writes_in_one_transaction_of_few_statements(client, channels, people):
+    """The letter's writes take one turn at the write lock: the challenge, the duplicate check, the letter, its
+    event, the audit record (head read, record, head update) and the office's inbox row, with no savepoint."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as seen:
+        assert _post(client, **solved()).status_code == 200
+    sql = [q["sql"].upper() for q in seen.captured_queries]
+    assert not any(s.startswith(("SAVEPOINT", "RELEASE SAVEPOINT")) for s in sql), sql
+    assert sum(s.startswith("INSERT") for s in sql) == 5, sql  # challenge, letter, event, audit, inbox

@@ -10,13 +10,15 @@ from django.db import connection
 from django.urls import reverse
 
 from dangjian.core.models import AuditRecord, Notification
+from dangjian.education import samples
 from dangjian.supervision import actions, attachments, sealing
 from dangjian.supervision.models import Attachment, Letter, LetterKey, Status
 from tests.supervision.conftest import mail_passphrase
 
 SECRET_BODY = "举报县某局副局长王某某在项目验收中收受好处费，时间是今年三月。"
 NAME, PHONE = "李秀英", "13907971234"
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\n% evidence: contract number HT-2025-0307\n%%EOF\n"
+# A real PDF (a letter's PDF is read for scripts before it is taken), with the evidence in clear in its bytes.
+PDF = samples.pdf(["收款凭证"]) + b"% evidence: contract number HT-2025-0307\n"
 
 
 def _confidential(write, **kw):

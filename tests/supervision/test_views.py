@@ -99,6 +99,33 @@ def test_an_attachment_is_sniffed_not_trusted_by_name(client, channels):
     assert Attachment.objects.get().content_type == "image/png"
 
 
+@pytest.mark.parametrize(
+    ("name", "make", "says"),
+    [
+        ("pdf-javascript", "pdf_with_javascript", "含有脚本或启动程序的动作"),
+        ("pdf-launch", "pdf_with_launch", "含有脚本或启动程序的动作"),
+        ("pdf-truncated", None, "已损坏或无法读取"),
+    ],
+)
+def test_a_pdf_that_runs_something_or_cannot_be_read_is_refused_and_nothing_is_stored(
+    client, channels, name, make, says
+):
+    """Staff open a letter's PDF on an office computer: scripts and launch actions stay out."""
+    from dangjian.education import samples
+    from tests.quality import hostile
+
+    data = getattr(hostile, make)() if make else samples.pdf(["会昌"])[:300]
+    upload = SimpleUploadedFile("材料.pdf", data, content_type="application/pdf")
+    url = reverse("supervision:write", args=["voice"])
+    page = client.post(url, {**LETTER, "anonymous": "on", "attachments": [upload], **solved()})
+    assert page.status_code == 400, name
+    assert says in " ".join(page.context["form"].errors["attachments"])
+    assert not Letter.objects.exists() and not Attachment.objects.exists()
+    good = SimpleUploadedFile("材料.pdf", samples.pdf(["水渠照片"]), content_type="application/pdf")
+    assert client.post(url, {**LETTER, "anonymous": "on", "attachments": [good], **solved()}).status_code == 200
+    assert Attachment.objects.get().content_type == "application/pdf"
+
+
 def test_lookup_by_receipt_is_a_post_and_shows_the_status(client, write):
     sub = write()
     assert client.get(reverse("supervision:lookup")).status_code == 200

@@ -39,8 +39,12 @@ class LetterForm(forms.Form):
         label=_("Your letter"), widget=forms.Textarea(attrs={"rows": 10}), max_length=actions.BODY_MAX
     )
     category = forms.ChoiceField(label=_("Category"), choices=Category.choices, initial=Category.OTHER)
+    # Built once with the class (a queryset is lazy; each form works on its own copy), not on every request.
     area = ModelChoiceField(
-        label=_("Township"), queryset=Unit.objects.none(), required=False, empty_label=_("(county-wide or unknown)")
+        label=_("Township"),
+        queryset=Unit.objects.filter(kind=UnitKind.TOWNSHIP, is_active=True).order_by("code"),
+        required=False,
+        empty_label=_("(county-wide or unknown)"),
     )
     anonymous = forms.BooleanField(
         label=_("Write anonymously"),
@@ -63,7 +67,6 @@ class LetterForm(forms.Form):
 
     def __init__(self, *args, channel=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["area"].queryset = Unit.objects.filter(kind=UnitKind.TOWNSHIP, is_active=True).order_by("code")
         if channel is not None and not channel.accepts_anonymous:
             del self.fields["anonymous"]
 

@@ -72,7 +72,7 @@ POW_MESSAGES = {
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
 def write(request: HttpRequest, code: str) -> HttpResponse:
-    ch = get_object_or_404(Channel.objects.select_related("unit").filter(is_active=True), code=code)
+    ch = get_object_or_404(Channel.objects.select_related("unit"), code=code, is_active=True)
     form = forms.LetterForm(request.POST or None, request.FILES or None, channel=ch)
     if request.method == "POST" and form.is_valid():
         work = pow.verify(request.POST.get("pow_challenge", ""), request.POST.get("pow_nonce", ""))

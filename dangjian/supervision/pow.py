@@ -126,14 +126,6 @@ def spend(ident: str) -> bool:
         return cursor.rowcount == 1
 
 
-def check(challenge: str, nonce: str, now: float | None = None) -> Checked:
-    """Whether the work is done; a challenge that passes is spent and fails from then on ("used")."""
-    found = verify(challenge, nonce, now)
-    if found.ok and not spend(found.ident):
-        return Checked(False, "used")
-    return found
-
-
 def purge_spent(now: float | None = None) -> int:
     """Forget spent challenges too old to be accepted anyway."""
     from datetime import UTC, datetime

@@ -23,7 +23,7 @@ def _post(client, **extra):
 def test_the_form_carries_a_challenge_and_its_script(client, channels):
     html = client.get(reverse("supervision:write", args=["voice"])).content.decode()
     challenge = html.split('name="pow_challenge" value="', 1)[1].split('"', 1)[0]
-    assert pow.check(challenge, pow.solve(challenge)).ok
+    assert pow.verify(challenge, pow.solve(challenge)).ok
     assert "supervision/pow.js" in html and "<noscript>" in html
 
 
@@ -83,7 +83,7 @@ def test_a_challenge_easier_than_the_setting_is_refused(channels, settings):
     settings.DANGJIAN_SUPERVISION_POW_BITS = 4
     easy = pow.issue()
     settings.DANGJIAN_SUPERVISION_POW_BITS = 10
-    assert pow.check(easy, pow.solve(easy)).reason == "weak"
+    assert pow.verify(easy, pow.solve(easy)).reason == "weak"
 
 
 def test_zero_bits_turns_the_check_off(client, channels, settings):

@@ -8,9 +8,10 @@ form, given arbitrary data.
   expected, and the valid choices too (so the form's own `clean` methods are reached). `is_valid()` never raises,
   an invalid form says why, and validation writes nothing to the database, valid or not.
 - **Every page with a form**: every address without parameters (read from the URL configuration as the
-  authorisation matrix reads it; not the two admins, whose forms are Django's and Wagtail's), opened by a user
-  holding every staff role at the county (second factor verified, mail key unlocked); each page whose answer
-  carries a form gets fuzzed POSTs of that form's fields. Never a 5xx.
+  authorisation matrix reads it; not the two admins, whose forms are Django's and Wagtail's: the Django admin's
+  add pages are fuzzed apart, below), opened by a user holding every staff role at the county (second factor
+  verified, mail key unlocked); each page whose answer carries a form gets fuzzed POSTs of that form's fields.
+  Never a 5xx.
 """
 
 from __future__ import annotations
@@ -303,4 +304,47 @@ def test_fuzzed_posts_to_every_page_of_an_object_never_give_a_server_error(clien
             _fuzz_page(client, _url(world, name), fields, examples=4)
         except Exception as exc:  # the test client raises the view's exception: a 500 in production
             failures.append(f"{name}: {type(exc).__name__}: {exc}"[:2000])
+    assert not failures, "\n".join(failures)
+
+
+# --- the Django admin -------------------------------------------------------------------------------------------
+
+
+def _admin_form_fields(response) -> dict[str, forms.Field]:
+    """The fields of an admin change form (its `adminform`) and of its inlines, under the names the page posts."""
+    fields: dict[str, forms.Field] = {}
+    context = response.context
+    if context is None or "adminform" not in context:
+        return fields
+    fields.update(context["adminform"].form.fields)
+    for inline in context.get("inline_admin_formsets") or []:
+        formset = inline.formset
+        fields.update({f"{formset.prefix}-0-{n}": f for n, f in formset.empty_form.fields.items()})
+        fields[f"{formset.prefix}-TOTAL_FORMS"] = forms.IntegerField()
+        fields[f"{formset.prefix}-INITIAL_FORMS"] = forms.IntegerField()
+    return fields
+
+
+def test_fuzzed_posts_to_every_add_page_of_the_django_admin_never_give_a_server_error(client, staff):
+    """The admin's forms are Django's, but their fields, choices and `clean` methods are the project's: each model's
+    add page, as a superuser with a verified second factor, gets fuzzed POSTs of its fields. Never a 5xx."""
+    from django.contrib import admin
+
+    staff.is_staff = staff.is_superuser = True
+    staff.save()
+    login_verified(client, staff)
+    pages = {}
+    for model in admin.site._registry:
+        url = f"/admin/{model._meta.app_label}/{model._meta.model_name}/add/"
+        response = client.get(url)
+        assert response.status_code < 500, f"GET {url}: {response.status_code}"
+        if response.status_code == 200 and (fields := _admin_form_fields(response)):
+            pages[url] = fields
+    assert len(pages) >= 10, sorted(pages)
+    failures = []
+    for url, fields in sorted(pages.items()):
+        try:
+            _fuzz_page(client, url, fields, examples=5)
+        except Exception as exc:  # the test client raises the view's exception: a 500 in production
+            failures.append(f"{url}: {type(exc).__name__}: {exc}"[:2000])
     assert not failures, "\n".join(failures)

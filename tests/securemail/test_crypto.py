@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 
 import pytest
 
@@ -150,3 +151,23 @@ def test_chunk_at_a_time_and_buffered_streams_are_the_same_stream(s):
     chunks = [b"a" * CHUNK, b"b" * 10]
     blob = crypto.MAGIC + bytes([s.code]) + header + push(chunks[0], False) + push(chunks[1], True)
     assert crypto.decrypt_bytes(key, blob) == b"".join(chunks)
+
+
+@pytest.mark.parametrize("size", [crypto.STREAM_GROUP * CHUNK, 2 * crypto.STREAM_GROUP * CHUNK, 40 * CHUNK + 5])
+def test_a_file_on_disk_is_encrypted_from_its_mapping_as_from_a_copy(s, tmp_path, size):
+    """A regular file is read through a memory map (no copy): the same stream, from the file's position to its end,
+    leaving the file positioned at its end."""
+    data = os.urandom(size)
+    path = tmp_path / "upload.bin"
+    path.write_bytes(b"skip" + data)
+    key = s.new_content_key()
+    out = io.BytesIO()
+    with open(path, "rb") as f:
+        f.read(4)  # a file read in part: the stream starts where it stands
+        written, digest = crypto.encrypt_stream(s, key, f, out)
+        assert f.tell() == 4 + size
+    blob = out.getvalue()
+    assert written == size
+    assert len(blob) == len(crypto.MAGIC) + 1 + s.header_bytes + size + -(-size // CHUNK) * s.tag_bytes
+    assert digest == crypto.stream_digest(s, io.BytesIO(blob))
+    assert crypto.decrypt_bytes(key, blob) == data

@@ -5,8 +5,10 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import re
 from datetime import timedelta
 
+import blake3
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
@@ -167,11 +169,11 @@ def test_expired_messages_are_destroyed(network):
 
 def _digest(message, data: bytes, version: int) -> bytes:
     """A ciphertext's digest as each manifest version defines it, computed here without the app's code."""
-    if message.suite == "nacl":
-        h = hashlib.sha256() if version == 2 else hashlib.blake2b(digest_size=32)
-        h.update(data)
-        return h.digest()
-    return sm3(data)
+    if message.suite != "nacl":
+        return sm3(data)
+    if version == 3:
+        return blake3.blake3(data).digest()
+    return (hashlib.sha256(data) if version == 2 else hashlib.blake2b(data, digest_size=32)).digest()
 
 
 def sm3(data: bytes) -> bytes:
@@ -182,32 +184,32 @@ def sm3(data: bytes) -> bytes:
     return h.finalize()
 
 
-def test_new_mail_is_signed_as_manifest_version_2_with_sha256_digests_of_the_ciphertexts(network):
+def test_new_mail_is_signed_as_manifest_version_3_with_blake3_digests_of_the_ciphertexts(network):
     message = send(network, to=("d1",))
     manifest = json.loads(message.manifest)
     attachment = message.attachments.get()
     with attachment.file.open("rb") as f:
         stored = f.read()
-    assert manifest["v"] == 2
-    assert manifest["header"] == _digest(message, bytes(message.header), 2).hex()
-    assert manifest["attachments"] == [[len(ATTACHMENT), _digest(message, stored, 2).hex()]]
-    assert bytes(attachment.digest) == _digest(message, stored, 2)
+    assert manifest["v"] == 3
+    assert manifest["header"] == _digest(message, bytes(message.header), 3).hex()
+    assert manifest["attachments"] == [[len(ATTACHMENT), _digest(message, stored, 3).hex()]]
+    assert bytes(attachment.digest) == _digest(message, stored, 3)
     opened = read(network, "d1", message)
     assert b"".join(actions.attachment_chunks(opened, 0)[1]) == ATTACHMENT
 
 
-def _as_version_1(network, message):
-    """Rewrite a message as the code before manifest version 2 stored it: BLAKE2b-256 digests (SM3 in the 国密
-    suite) in a manifest of version 1, signed by the sending unit."""
+def _as_version(network, message, version: int):
+    """Rewrite a message as older code stored it: version 1, BLAKE2b-256 digests; version 2, SHA-256 (SM3 in the
+    国密 suite for both), in a manifest of that version signed by the sending unit."""
     s = crypto.suite(message.suite)
     manifest = json.loads(message.manifest)
     attachment = message.attachments.get()
     with attachment.file.open("rb") as f:
-        attachment.digest = _digest(message, f.read(), 1)
+        attachment.digest = _digest(message, f.read(), version)
     attachment.save(update_fields=["digest"])
     manifest.update(
-        v=1,
-        header=_digest(message, bytes(message.header), 1).hex(),
+        v=version,
+        header=_digest(message, bytes(message.header), version).hex(),
         attachments=[[attachment.size, bytes(attachment.digest).hex()]],
     )
     message.manifest = json.dumps(manifest, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
@@ -217,8 +219,10 @@ def _as_version_1(network, message):
     return Message.objects.get(pk=message.pk)
 
 
-def test_mail_signed_as_manifest_version_1_still_opens_and_still_detects_alteration(network):
-    message = _as_version_1(network, send(network, to=("d1", "d2")))
+@pytest.mark.parametrize("version", [1, 2])
+def test_mail_signed_as_an_older_manifest_version_still_opens_and_still_detects_alteration(network, version):
+    message = _as_version(network, send(network, to=("d1", "d2")), version)
+    assert json.loads(message.manifest)["v"] == version
     opened = read(network, "d1", message)
     assert opened.subject == "关于开展主题党日活动的通知"
     assert b"".join(actions.attachment_chunks(opened, 0)[1]) == ATTACHMENT
@@ -234,9 +238,7 @@ def test_mail_signed_as_manifest_version_1_still_opens_and_still_detects_alterat
 
 def test_a_manifest_whose_version_is_changed_on_the_server_fails_verification(network):
     message = send(network, to=("d1",))
-    message.manifest = message.manifest.replace('"v":2', '"v":1')
-    with pytest.raises(ValidationError):
-        read(network, "d1", message)
-    message.manifest = message.manifest.replace('"v":1', '"v":3')
-    with pytest.raises(ValidationError):
-        read(network, "d1", message)
+    for changed in ('"v":2', '"v":1', '"v":4'):
+        message.manifest = re.sub(r'"v":\d+', changed, message.manifest)
+        with pytest.raises(ValidationError):
+            read(network, "d1", message)

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
@@ -29,6 +29,7 @@ from dangjian.core.crypto import CryptoError
 from dangjian.core.models import Channel, Role, Unit, User
 from dangjian.core.permissions import STAFF_KINDS, scope_for
 from dangjian.services.securemail import conf
+from dangjian.services.securemail.direct import DirectWriter
 from dangjian.services.securemail.keys import Unlocked, grant_payload, identity_aad, officer_units
 from dangjian.services.securemail.models import (
     Attachment,
@@ -259,10 +260,10 @@ def appointment_matches(*texts: str) -> list[str]:
 
 
 def _manifest(
-    message: Message, recipients: list[tuple[Unit, UnitKey]], header_digest: bytes, parts, version: int
+    message: Message, recipients: Iterable[tuple[str, int]], header_digest: bytes, parts, version: int
 ) -> str:
     """The canonical text the sending unit signs. Its version is the version of the ciphertext digests it records
-    (`crypto.DIGEST_VERSIONS`): version 2 differs from version 1 only there, so mail signed as version 1 still opens."""
+    (`crypto.DIGEST_VERSIONS`): versions differ only there, so mail signed with an older version still opens."""
     body = {
         "v": version,
         "suite": message.suite,
@@ -277,12 +278,14 @@ def _manifest(
         "forwarded_from": str(message.forwarded_from_id) if message.forwarded_from_id else None,
         "header": header_digest.hex(),
         "attachments": [[size, digest.hex()] for size, digest in parts],
-        "recipients": sorted([unit.code, key.pk] for unit, key in recipients),
+        "recipients": sorted([code, key] for code, key in recipients),  # (unit code, unit key id)
     }
     return json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
-def _recipient_keys(units: list[Unit], sender: Unit, suite: str) -> list[tuple[Unit, UnitKey]]:
+def _recipient_keys(units: list[Unit], sender: Unit, suite: str) -> list[tuple[Unit, int, bytes]]:
+    """Each receiving unit with the id and public half of its current key (no model instance per key: a message
+    goes to up to 300 units)."""
     if not units:
         raise ValidationError(_("Choose at least one receiving unit."))
     if len({u.pk for u in units}) != len(units):
@@ -291,11 +294,35 @@ def _recipient_keys(units: list[Unit], sender: Unit, suite: str) -> list[tuple[U
         raise ValidationError(_("At most %(n)d receiving units per message.") % {"n": conf.max_recipients()})
     if any(u.pk == sender.pk for u in units):
         raise ValidationError(_("A unit cannot send to itself."))
-    keys = {k.unit_id: k for k in UnitKey.objects.filter(unit__in=units, suite=suite, state=KeyState.CURRENT)}
+    current = UnitKey.objects.filter(unit__in=units, suite=suite, state=KeyState.CURRENT)
+    keys = {unit: (pk, bytes(public)) for unit, pk, public in current.values_list("unit", "pk", "wrap_public")}
     missing = [u.name for u in units if u.pk not in keys]
     if missing:
         raise ValidationError(_("Not on the encrypted mail network: %(units)s.") % {"units": "、".join(missing)})
-    return [(u, keys[u.pk]) for u in units]
+    return [(u, *keys[u.pk]) for u in units]
+
+
+def _insert_recipients(message: Message, rows: list[tuple[int, int, bytes]], category: str, year: int) -> None:
+    """The recipient rows (unit id, unit key id, wrapped key) of a new message in one statement: `bulk_create` of
+    200 model instances cost more CPU than encrypting 20 MB (docs/benchmarks.md)."""
+    fields = [Recipient._meta.get_field(name) for name in ("message", "unit", "unit_key", "wrapped_key",
+                                                           "archive_category", "archive_year")]  # fmt: skip
+    db = transaction.get_connection()
+    qn = db.ops.quote_name
+    into = f"INSERT INTO {qn(Recipient._meta.db_table)} ({', '.join(qn(f.column) for f in fields)})"
+    message_id = fields[0].get_db_prep_save(message.pk, db)
+    with db.cursor() as cursor:
+        if db.vendor == "postgresql":
+            units, keys, wrapped = zip(*rows, strict=True)
+            arrays = "unnest(%s::bigint[], %s::bigint[], %s::bytea[]) AS v(u, k, w)"
+            cursor.execute(
+                f"{into} SELECT %s, u, k, w, %s, %s FROM {arrays}",  # noqa: S608 (the model's quoted names, placeholders)
+                [message_id, category, year, list(units), list(keys), list(wrapped)],
+            )
+        else:
+            cursor.executemany(
+                f"{into} VALUES (%s, %s, %s, %s, %s, %s)", [(message_id, *row, category, year) for row in rows]
+            )
 
 
 class _EncryptedFile(File):
@@ -323,7 +350,13 @@ def _encrypt_uploads(s: crypto.Suite, key: bytes, uploads: list[Upload], version
         for up in uploads:
             with tempfile.NamedTemporaryFile(dir=scratch, suffix=".part", delete=False) as tmp:
                 try:
-                    size, digest = crypto.encrypt_stream(s, key, up.file, tmp, digest_version=version)
+                    direct = DirectWriter.open(tmp.name) if scratch else None
+                    try:
+                        dst = cast(BinaryIO, direct) if direct is not None else tmp
+                        size, digest = crypto.encrypt_stream(s, key, up.file, dst, digest_version=version)
+                    finally:
+                        if direct is not None:
+                            direct.close()
                     if size > conf.max_attachment_bytes():
                         raise ValidationError(_("An attachment is too large."))
                     tmp.flush()
@@ -376,7 +409,7 @@ def send_message(
         )  # fmt: skip
     s = unlocked.s
     sender = unlocked.current_keys(sender_unit)
-    pairs = _recipient_keys(recipients, sender_unit, s.name)
+    addressed = _recipient_keys(recipients, sender_unit, s.name)
     content_key = s.new_content_key()
     header_plain = json.dumps(
         {"subject": subject, "body": body, "attachments": [u.name for u in uploads]}, ensure_ascii=False
@@ -386,7 +419,7 @@ def send_message(
     header_digest = crypto.stream_digest(s, io.BytesIO(header), digest_version=version)
     # The wraps (one public-key operation per recipient, in C that releases the GIL) run beside the attachments'
     # encryption instead of after it.
-    publics = [sender.wrap.public, *(bytes(key.wrap_public) for _unit, key in pairs)]
+    publics = [sender.wrap.public, *(public for _unit, _key, public in addressed)]
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="securemail-wrap") as pool:
         wrapping = pool.submit(lambda: [s.wrap(public, content_key) for public in publics])
         saved = _encrypt_uploads(s, content_key, uploads, version)
@@ -399,28 +432,19 @@ def send_message(
                 forwarded_from=forwarded_from, header=header, sender_wrapped_key=sender_wrapped,
             )  # fmt: skip
             parts = [(size, d) for _n, size, d in saved]
-            message.manifest = _manifest(message, pairs, header_digest, parts, version)
+            listed = [(unit.code, key) for unit, key, _public in addressed]
+            message.manifest = _manifest(message, listed, header_digest, parts, version)
             message.signature = s.sign(sender.sign.private, sender.sign.public, message.manifest.encode())
             message.save()
             Attachment.objects.bulk_create(
                 Attachment(message=message, position=i, file=name, size=size, digest=digest)
                 for i, (name, size, digest) in enumerate(saved)
             )
-            year = timezone.localtime(message.sent_at).year
-            Recipient.objects.bulk_create(
-                Recipient(
-                    message=message,
-                    unit=unit,
-                    unit_key=key,
-                    wrapped_key=wrapped_key,
-                    archive_category=category,
-                    archive_year=year,
-                )
-                for (unit, key), wrapped_key in zip(pairs, wrapped, strict=True)
-            )
+            rows = [(unit.pk, key, w) for (unit, key, _public), w in zip(addressed, wrapped, strict=True)]
+            _insert_recipients(message, rows, category, timezone.localtime(message.sent_at).year)
             audit.record(
                 actor=actor, verb="securemail.message.send", obj=message, unit=sender_unit,
-                after={"recipients": len(pairs), "attachments": len(saved), "category": category,
+                after={"recipients": len(addressed), "attachments": len(saved), "category": category,
                        "doc_number": message.doc_number, "forwarded_from": str(message.forwarded_from_id or "")},
             )  # fmt: skip
     except BaseException:
@@ -457,10 +481,10 @@ def verify_message(message: Message) -> None:
     s = crypto.suite(message.suite)
     s.verify(bytes(message.sender_key.sign_public), message.manifest.encode(), bytes(message.signature))
     version = manifest_version(message)
-    pairs = [(r.unit, r.unit_key) for r in message.recipients.select_related("unit", "unit_key")]
+    listed = message.recipients.values_list("unit__code", "unit_key")
     header_digest = crypto.stream_digest(s, io.BytesIO(bytes(message.header)), digest_version=version)
     parts = [(a.size, bytes(a.digest)) for a in message.attachments.all()]
-    if _manifest(message, pairs, header_digest, parts, version) != message.manifest:
+    if _manifest(message, listed, header_digest, parts, version) != message.manifest:
         raise CryptoError("the stored message does not match what the sender signed")
 
 

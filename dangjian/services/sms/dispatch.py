@@ -82,16 +82,25 @@ def claim(gateway: str, size: int) -> list[Outgoing]:
     return [Outgoing(*row) for row in rows]
 
 
-def record(gateway: str, results: list[Result]) -> None:
+def record(gateway: str, results: list[Result], receipts: list[Receipt] | None = None) -> None:
+    """Store what the gateway answered for a batch. With `receipts` (those read while the batch was out), store
+    them too, in the same transaction: a message whose every part has its receipt among them is then written
+    once, submitted and final together (by apply_receipts), not submitted first and final a moment later. On
+    PostgreSQL every update of a message row writes a new version of it into each of its indexes (the state is
+    indexed, so no update of it is HOT): the sender's work is counted in updates of that row."""
     now = timezone.now()
     done, parts = [], []
     retry, failed = [], defaultdict(list)
+    in_hand = {r.gateway_id for r in receipts or ()}
+    answered = {}  # message id → the gateway's id of its first part, for the messages settled with their receipts
     for r in results:
         parts += [(r.key, i, n) for n, i in enumerate(r.ids, 1)]
         if r.doubt:
             continue
         if r.error:
             (retry.append(r.key) if r.retry else failed[r.error[:100]].append(r.key))
+        elif all(i in in_hand for i in r.ids):
+            answered[r.key] = r.ids[0]
         else:
             done.append((r.key, r.ids[0]))
     with transaction.atomic(savepoint=False):
@@ -104,6 +113,10 @@ def record(gateway: str, results: list[Result]) -> None:
             Message.objects.filter(id__in=keys).exclude(state__in=FINAL).update(
                 state=MessageState.FAILED, error=error, done_at=now, **FORGET_SECRET
             )
+        if receipts:
+            written = _apply_receipts(gateway, receipts, answered)[1]
+            # A message whose receipts found its parts already final (repeated receipts) is only submitted.
+            _mark_submitted([(mid, gid) for mid, gid in answered.items() if mid not in written], now)
 
 
 # The sender's two writes per message, acknowledgement and receipt, as plain statements of many rows each: model
@@ -201,8 +214,15 @@ def _mark_parts(gateway: str, states: dict[str, str]) -> dict[str, int]:
 def apply_receipts(gateway: str, receipts: list[Receipt]) -> int:
     """Mark parts and messages from receipts; idempotent (a repeated receipt changes nothing). Returns how many
     receipts matched a message."""
+    return _apply_receipts(gateway, receipts, {})[0]
+
+
+def _apply_receipts(gateway: str, receipts: list[Receipt], answered: dict[int, str]) -> tuple[int, set[int]]:
+    """apply_receipts, also returning the ids of the messages written. `answered`: messages the gateway has just
+    answered and `record` has not marked submitted (message id → gateway id of its first part): their update
+    here also records the answer."""
     if not receipts:
-        return 0
+        return 0, set()
     now = timezone.now()
     matched = 0
     with transaction.atomic(savepoint=False):
@@ -233,8 +253,8 @@ def apply_receipts(gateway: str, receipts: list[Receipt]) -> int:
         fresh = defaultdict(list)
         for gid, mid in marked.items():
             fresh[mid].append(by_id[gid])
-        # One UPDATE per combination of new values (a handful: most receipts say delivered), not one per message.
-        groups, secret = defaultdict(list), []
+        # One UPDATE of every message the receipts settle, each with its own new values, not one per message.
+        rows, secret = [], []
         messages = Message.objects.filter(id__in=list(fresh)).values_list(
             "id", "parts", "parts_done", "state", "body_after_delivery"
         )
@@ -252,18 +272,46 @@ def apply_receipts(gateway: str, receipts: list[Receipt]) -> int:
                     state = MessageState.DELIVERED
             elif state == MessageState.SUBMITTING:
                 state = MessageState.SUBMITTED
-            groups[(parts_done, state, error, finished)].append(mid)
+            rows.append((mid, parts_done, state, error, finished, answered.get(mid)))
             if after and state in FINAL:
                 secret.append(mid)
-        for (parts_done, state, error, finished), mids in groups.items():
-            values = {"parts_done": parts_done, "state": state}
-            values |= {"error": error} if error is not None else {}
-            values |= {"done_at": now} if finished else {}
-            for start in range(0, len(mids), UPDATE_CHUNK):
-                Message.objects.filter(id__in=mids[start : start + UPDATE_CHUNK]).update(**values)
+        _settle(rows, now)
         if secret:
             Message.objects.filter(id__in=secret).update(**FORGET_SECRET)
-    return matched
+    return matched, {row[0] for row in rows}
+
+
+def _settle(rows: list[tuple[int, int, str, str | None, bool, str | None]], now: datetime) -> None:
+    """Rows (id, parts done, state, error or None to keep it, finished, gateway id or None to keep it) take their
+    values in one statement (UPDATE … FROM unnest(arrays) on PostgreSQL, FROM (VALUES …) per chunk on SQLite); a
+    row given a gateway id is also stamped submitted now, a finished one done now."""
+    if not rows:
+        return
+    table = connection.ops.quote_name(Message._meta.db_table)
+    stamp = connection.ops.adapt_datetimefield_value(now)
+
+    def update(source: str) -> str:
+        return (
+            f"UPDATE {table} SET parts_done = v.column2, state = v.column3,"  # noqa: S608 (the model's quoted table)
+            f" error = COALESCE(v.column4, {table}.error), done_at = CASE WHEN v.column5 THEN %s ELSE {table}.done_at"
+            f" END, gateway_id = COALESCE(v.column6, {table}.gateway_id),"
+            f" submitted_at = CASE WHEN v.column6 IS NULL THEN {table}.submitted_at ELSE %s END"
+            f" FROM {source} WHERE {table}.id = v.column1"
+        )
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            arrays = "unnest(%s::bigint[], %s::int[], %s::text[], %s::text[], %s::bool[], %s::text[])"
+            columns = "v(column1, column2, column3, column4, column5, column6)"
+            cursor.execute(
+                update(f"{arrays} AS {columns}"), [stamp, stamp, *(list(c) for c in zip(*rows, strict=True))]
+            )
+            return
+        for start in range(0, len(rows), UPDATE_CHUNK):
+            chunk = rows[start : start + UPDATE_CHUNK]
+            cursor.execute(
+                update(f"(VALUES {_values(len(chunk), 6)}) AS v"), [stamp, stamp, *(x for row in chunk for x in row)]
+            )
 
 
 def doubt_seconds() -> float:
@@ -304,12 +352,19 @@ def finish_campaigns() -> int:
     )
 
 
-def handle(gateway: Gateway, events: list[Receipt | InboundText], *, ack: bool = True) -> None:
+def handle(
+    gateway: Gateway, events: list[Receipt | InboundText], *, ack: bool = True, results: list[Result] | None = None
+) -> None:
     """Store receipts and inbound messages, then acknowledge them to the gateway (with `ack`; otherwise the
-    caller acknowledges them later, with the gateway's next `ack()`)."""
+    caller acknowledges them later, with the gateway's next `ack()`). With `results`, the answers to the batch the
+    events came with are recorded first, together with its receipts (`record`)."""
     from dangjian.services.sms import actions
 
-    apply_receipts(gateway.name, [e for e in events if isinstance(e, Receipt)])
+    receipts = [e for e in events if isinstance(e, Receipt)]
+    if results is not None:
+        record(gateway.name, results, receipts)
+    else:
+        apply_receipts(gateway.name, receipts)
     for e in events:
         if isinstance(e, InboundText):
             actions.receive_inbound(mobile=e.mobile, text=e.text, gateway=gateway.name, ref=e.ref)
@@ -378,8 +433,7 @@ def run(gateway: Gateway | None = None, *, forever: bool = False, linger: float 
             # back the whole.
             with transaction.atomic():
                 if landed is not None:
-                    record(gateway.name, landed[0])
-                    handle(gateway, landed[1], ack=False)
+                    handle(gateway, landed[1], ack=False, results=landed[0])
                 following = claim(gateway.name, batch_size(gateway))
             if batch or following:
                 batch = following
@@ -399,8 +453,7 @@ def run(gateway: Gateway | None = None, *, forever: bool = False, linger: float 
             batch = claim(gateway.name, batch_size(gateway))
         if flying is not None:  # stopped with a batch on the wire
             results, events = land(batch)
-            record(gateway.name, results)
-            handle(gateway, events)
+            handle(gateway, events, results=results)
         _release(batch)  # stopped with a batch claimed for after it: never sent
     finally:
         wire.shutdown(wait=True)

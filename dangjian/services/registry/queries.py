@@ -241,6 +241,8 @@ def cadre_alerts(
     `kind` keeps one of the two lists."""
     today = today or timezone.localdate()
     cadres = visible_people(user).filter(is_cadre=True, status=Status.NORMAL)
+    # An alert names the person and the branch; the encrypted fields are neither read nor decrypted for it.
+    secret = ("id_number", "phone")
     alerts: list[CadreAlert] = []
     if kind in ("", AlertKind.RETIREMENT):
         horizon = retirement.add_months(today, warning_months)
@@ -251,7 +253,8 @@ def cadre_alerts(
         senior = Position.objects.filter(
             person=OuterRef("pk"), end__isnull=True, rank__in=retirement.SENIOR_FEMALE_RANKS
         )
-        for person in cadres.filter(born_by).annotate(senior=Exists(senior)).select_related("branch").order_by():
+        found = cadres.filter(born_by).annotate(senior=Exists(senior)).select_related("branch").defer(*secret)
+        for person in found.order_by():
             due = retirement.retirement_date(person.birth_date, person.gender, senior=person.senior)
             if due <= horizon:
                 alerts.append(CadreAlert(AlertKind.RETIREMENT, person, due))
@@ -265,7 +268,7 @@ def cadre_alerts(
         ending = Q(pk__in=[])
         for years in open_terms.values_list("term_years", flat=True).distinct().order_by():
             ending |= Q(term_years=years, start__lte=years_before(horizon, years) + timedelta(days=1))
-        for position in open_terms.filter(ending).order_by():
+        for position in open_terms.filter(ending).defer(*(f"person__{name}" for name in secret)).order_by():
             due = position.term_end()
             if due is not None and due <= horizon:
                 alerts.append(CadreAlert(AlertKind.TERM, position.person, due, position))

@@ -1,6 +1,7 @@
 """`dangjian demo`: load the Huichang demo (idempotent) and print the demo accounts."""
 
 from django.core.management.base import BaseCommand
+from django.db import connection
 
 from dangjian.core import demo
 
@@ -23,6 +24,11 @@ class Command(BaseCommand):
 
         for loader in registry.demo_loaders():
             loader(self.stdout)
+        if connection.vendor == "postgresql":
+            # The planner's statistics of the tables just filled, which autovacuum would gather a minute later:
+            # without them PostgreSQL guesses one row where there are dozens (the search's join: 20 ms, not 0.3).
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
         if quiet_accounts:
             return
         self.stdout.write("\nDemo accounts (log in at http://127.0.0.1:8000/accounts/login/):")

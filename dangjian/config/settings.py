@@ -113,6 +113,7 @@ MIDDLEWARE = [
     # Before sessions and auth: a cached public page for an anonymous visitor is answered without them.
     "dangjian.publicity.pagecache.AnonymousPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "dangjian.core.middleware.SessionTouchMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -269,7 +270,9 @@ DANGJIAN_SUPERVISION_POW_BITS = int(_pow_bits)
 OTP_TOTP_ISSUER = "Dangjian"
 
 SESSION_COOKIE_AGE = int(os.environ.get("DANGJIAN_SESSION_IDLE_SECONDS", str(30 * 60)))
-SESSION_SAVE_EVERY_REQUEST = True  # the age counts from the last request: an idle timeout
+# The age counts from the last request, to within a minute (an idle timeout): core.middleware.SessionTouchMiddleware
+# saves a session in use once a minute instead of on every request.
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -10,6 +10,7 @@ publishing), while a database constraint refuses it beneath the ORM. A classifie
 
 from __future__ import annotations
 
+import functools
 from datetime import date, timedelta
 from typing import ClassVar
 
@@ -298,10 +299,15 @@ class PublicityPage(Page):
     def get_view_restrictions(self):
         # Set by publicity.serving when this generation's tree shows none on the page or above it.
         if getattr(self, "_no_view_restrictions", False):
-            none = PageViewRestriction.objects.none()
-            none._result_cache = []  # evaluated already: iterating it compiles no SQL only to find it empty
-            return none
+            return _no_view_restrictions()
         return super().get_view_restrictions()
+
+    def get_template(self, request, *args, **kwargs):
+        # Wagtail's choice between `ajax_template` and `template`, read from the request's META: Wagtail asks
+        # `request.headers`, which builds the whole header mapping of the request for that one question.
+        if self.ajax_template and request.META.get("HTTP_X_REQUESTED_WITH") == "XMLHttpRequest":
+            return self.ajax_template
+        return self.template
 
     def get_context(self, request, *args, **kwargs):
         from dangjian.publicity import serving
@@ -312,6 +318,15 @@ class PublicityPage(Page):
         context["breadcrumbs"] = serving.breadcrumbs(request, self)
         context["print_view"] = request.GET.get("print") == "1"
         return context
+
+
+@functools.cache
+def _no_view_restrictions():
+    """An empty queryset of view restrictions, evaluated already, so that iterating it compiles no SQL only to find
+    it empty; one for the process (nothing changes a queryset in place: filtering it makes another)."""
+    none = PageViewRestriction.objects.none()
+    none._result_cache = []
+    return none
 
 
 class PageAttachment(Orderable):

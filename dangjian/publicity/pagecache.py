@@ -299,9 +299,14 @@ def _storable(request: HttpRequest, response: HttpResponse) -> bool:
 
 class AnonymousPageCacheMiddleware:
     def __init__(self, get_response):
+        from dangjian.publicity import page_urls
+
         self.get_response = get_response
+        self.page_urls = page_urls
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if self.page_urls.serves(request.path_info):  # a page of the tree: resolved by Wagtail's pattern at once
+            request.urlconf = self.page_urls.__name__
         key = key_for(request)
         if key is None:
             return self.get_response(request)

@@ -106,7 +106,9 @@ def has_view_restrictions(page: Page) -> bool:
 
 def site_for(request: HttpRequest) -> Site | None:
     """Wagtail's site for the request's host and port (`Site.find_for_request`), found once per generation."""
-    hostname = split_domain_port(request.get_host())[0]  # CommonMiddleware has checked ALLOWED_HOSTS
+    # The raw host, as Wagtail's own `_find_for_request` reads it: CommonMiddleware has checked it against
+    # ALLOWED_HOSTS already, and `get_host` would check it again.
+    hostname = split_domain_port(request._get_raw_host())[0]  # type: ignore[attr-defined]
     key = ("site", hostname, request.get_port())
     site = pagecache.derived(key, lambda: Site._find_for_request(request))
     return _own(site) if site is not None else None

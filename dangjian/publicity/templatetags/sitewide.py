@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from django import template
 from django.template.base import FilterExpression, render_value_in_context
+from django.template.loader_tags import BlockNode
 from django.utils import translation
 from django.utils.safestring import SafeString, mark_safe
 
@@ -45,6 +46,10 @@ class Fragment:
 
 
 class SitewideNode(template.Node):
+    # The fragment's markup is fixed: `{% extends %}` need not look inside it for blocks on every render (Django walks
+    # the root template's nodes for them each time), and `sitewide` refuses a block inside one.
+    child_nodelists = ()
+
     def __init__(self, name: str, vary: list[FilterExpression], nodelist: template.NodeList) -> None:
         self.name = name
         self.vary = vary
@@ -86,6 +91,8 @@ def sitewide(parser, token) -> SitewideNode:
         raise template.TemplateSyntaxError("{% sitewide %} takes one quoted name, then the values it varies with")
     nodelist = parser.parse(("endsitewide",))
     parser.delete_first_token()
+    if nodelist.get_nodes_by_type(BlockNode):
+        raise template.TemplateSyntaxError("{% sitewide %} holds fixed markup: no {% block %} inside one")
     return SitewideNode(bits[1][1:-1], [parser.compile_filter(bit) for bit in bits[2:]], nodelist)
 
 

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TypeVar
 
+from django.apps import apps
 from django.conf import settings
 from django.core.cache import caches
 from django.core.cache.backends.locmem import LocMemCache
@@ -223,21 +224,31 @@ def bump(**_signal_kwargs) -> None:
 _WATCHED: tuple[type, ...] = (Page, PageViewRestriction, Site)
 
 
-def _on_model_change(sender, instance, **kwargs) -> None:
+def watched_models() -> list[type]:
+    """The installed models whose saves and deletes make stored pages stale: the watched ones and their
+    subclasses (Django sends a save's signals with the instance's own class as sender)."""
     from dangjian.publicity.models import PublicityDocument
     from dangjian.supervision.models import Bulletin  # the published ones are listed with the notices
 
-    if isinstance(instance, (*_WATCHED, PublicityDocument, Bulletin)):
-        bump()
+    watched = (*_WATCHED, PublicityDocument, Bulletin)
+    return [model for model in apps.get_models() if issubclass(model, watched)]
+
+
+def _on_model_change(sender, **kwargs) -> None:
+    bump()
 
 
 def connect() -> None:
     """Cache invalidation listens to signals, unlike side effects (which actions do): a page changes through
-    Wagtail's admin, workflows, the scheduler, moves and deletes, which no action of ours sees."""
+    Wagtail's admin, workflows, the scheduler, moves and deletes, which no action of ours sees. The save and delete
+    receivers are connected per watched model, so the saves of every other model (a letter makes five) call
+    nothing of the cache's."""
     for signal in (page_published, page_unpublished, post_page_move):
         signal.connect(bump, dispatch_uid=f"pagecache-{id(signal)}")
-    post_save.connect(_on_model_change, dispatch_uid="pagecache-save")
-    post_delete.connect(_on_model_change, dispatch_uid="pagecache-delete")
+    for model in watched_models():
+        label = model._meta.label
+        post_save.connect(_on_model_change, sender=model, dispatch_uid=f"pagecache-save-{label}")
+        post_delete.connect(_on_model_change, sender=model, dispatch_uid=f"pagecache-delete-{label}")
 
 
 # --- serving ----------------------------------------------------------------------------------------------

@@ -822,11 +822,6 @@ def sweep_deadlines(*, now: datetime | None = None) -> SweepResult:
     if not calendar.is_workday(today):
         return SweepResult(0, 0)
     horizon = _day_end(calendar.add_workdays(today, 1))
-    people: dict[tuple[int, tuple], list[User]] = {}
-
-    def staff(unit: Unit, kinds) -> list[User]:
-        return people.setdefault((unit.pk, kinds), _people(unit, kinds))
-
     reminded = chased = 0
     for prefix, done_field, due_field, label in (
         ("first", "first_response_at", "first_response_due", _("first follow-up")),
@@ -840,7 +835,7 @@ def sweep_deadlines(*, now: datetime | None = None) -> SweepResult:
         for letter in soon.select_for_update(of=("self",)):
             due = timezone.localtime(getattr(letter, due_field), calendar.SHANGHAI)
             _notify_staff(
-                staff(letter.unit, RESPONDER_KINDS),
+                _people(letter.unit, RESPONDER_KINDS),
                 subject=_("Reminder: a letter is due"),
                 body=_("The %(what)s of “%(title)s” is due by %(due)s.")
                 % {"what": label, "title": letter.title[:60], "due": due.strftime("%Y-%m-%d %H:%M")},
@@ -853,7 +848,7 @@ def sweep_deadlines(*, now: datetime | None = None) -> SweepResult:
         late = base.filter(**{f"{due_field}__lt": now, f"{prefix}_chased": False})
         for letter in late.select_for_update(of=("self",)):
             _notify_staff(
-                staff(letter.unit, RESPONDER_KINDS + HEAD_KINDS),
+                _people(letter.unit, RESPONDER_KINDS + HEAD_KINDS),
                 subject=_("Chaser: a letter is late"),
                 body=_("The %(what)s of “%(title)s” was due by %(due)s and is late. Answer it today.")
                 % {

@@ -254,3 +254,26 @@ def test_a_publish_in_one_process_reaches_another_processs_near_tier_when_it_rer
     assert new != old and b.generation() == a.generation()
     assert b.lookup(shared, old) is not None  # kept near, but under a token no request uses any more
     assert b.lookup(shared, new) is None  # rendered afresh: neither tier has anything under the new token
+
+
+def test_only_the_saves_of_what_a_public_page_shows_end_the_stored_pages(site, article, make_user, monkeypatch):
+    from django.contrib.auth import get_user_model
+    from wagtail.models import PageViewRestriction, Site
+
+    from dangjian.publicity.models import ArticlePage, ColumnPage, PublicityDocument
+    from dangjian.supervision.models import Bulletin, Letter
+
+    watched = set(pagecache.watched_models())
+    assert {ArticlePage, ColumnPage, NoticePage, PublicityDocument, Bulletin, Site, PageViewRestriction} <= watched
+    assert not {Channel, Letter, get_user_model()} & watched
+    bumps = []
+    monkeypatch.setattr(pagecache, "bump", lambda **kw: bumps.append(kw))
+    make_user("clerk")
+    channel = Channel.objects.create(code="voice", name="民声通道", unit=site["tree"]["d1"])
+    channel.save()
+    assert bumps == []
+    article.title = "会昌县召开基层党建工作推进会（更正）"
+    article.save()
+    assert len(bumps) == 1
+    article.delete()
+    assert len(bumps) > 1  # the page, its parent-table row, its unpublishing: each ends them (harmless)

@@ -69,15 +69,13 @@ def _text(rng: random.Random, n: int) -> str:
     return "，".join("".join(rng.sample(WORDS, 3)) for _ in range(n)) + "。"
 
 
-def run() -> list[Result]:
-    from django.contrib.auth.models import AnonymousUser
-    from django.test import Client, override_settings
+def seed() -> int:
+    """The site and its search index; returns how many documents the index holds."""
     from wagtail.models import Page, Site
     from wagtail.search.backends import get_search_backend
 
-    from dangjian.publicity import pagecache
+    from dangjian.portal import scale as portal_scale
     from dangjian.publicity.models import ArticlePage, ColumnPage, HomePage
-    from dangjian.search.queries import search
 
     rng = random.Random(4)
     root = Page.get_first_root_node()
@@ -91,29 +89,52 @@ def run() -> list[Result]:
     for i in range(real):
         page = column.add_child(instance=ArticlePage(title=_text(rng, 1), slug=f"a{i}", body=f"<p>{_text(rng, 8)}</p>"))
         page.save_revision().publish()
-    # The rest of the index: documents with the same vocabulary, written through the backend's own indexer.
+    # The rest of the 100,000: live articles with the same vocabulary, written in bulk (portal.scale), one in ten
+    # internal (indexed, never shown to the anonymous visitor the search runs as), indexed by the backend's indexer.
     total = scale(100_000, 5_000)
-    progress(f"{total - real} more documents in the search index")
+    progress(f"{total - real} more articles, written in bulk and indexed")
+
+    def article(i: int) -> tuple[str, str, str]:
+        return _text(rng, 1), f"<p>{_text(rng, 8)}</p>", "internal" if i % 10 == 9 else "public"
+
+    county = portal_scale.new_county("B")
+    portal_scale.articles("B", county, total - real, rng, article=article)
     index = get_search_backend().get_index_for_model(ArticlePage)
-    for start in range(0, total - real, 2000):
-        batch = [
-            ArticlePage(pk=10_000_000 + n, title=_text(rng, 1), body=f"<p>{_text(rng, 8)}</p>")
-            for n in range(start, min(start + 2000, total - real))
-        ]
-        index.add_items(ArticlePage, batch)
+    under = Page.objects.get(slug="scale-b").path
+    ids = list(ArticlePage.objects.filter(path__startswith=under).values_list("pk", flat=True))
+    for start in range(0, len(ids), 2000):
+        index.add_items(ArticlePage, list(ArticlePage.objects.filter(pk__in=ids[start : start + 2000])))
+    return total
+
+
+def first_page(user, query: str) -> list[str]:
+    """What a visitor's search gives: the first page of 20 results, their objects read, snippets cut."""
+    from dangjian.search.queries import search
+
+    return [hit.snippet for hit in search(user, query)[:20]]
+
+
+def run() -> list[Result]:
+    from django.contrib.auth.models import AnonymousUser
+    from django.test import Client, override_settings
+
+    from dangjian.publicity import pagecache
+    from dangjian.publicity.models import ArticlePage
+    total = seed()
     anon = AnonymousUser()
     per_query = []
     for q in QUERIES:
-        per_query += timings(lambda q=q: search(anon, q), repeat=scale(30, 10))
+        assert len(first_page(anon, q)) == 20, q  # every query has more than a page of matches
+        per_query += timings(lambda q=q: first_page(anon, q), repeat=scale(30, 10))
     t_search = p95(per_query)
     results = [
         Result(
-            f"search p95 over {total:,} indexed documents",
+            f"search p95 over {total:,} indexed documents (a first page of results)",
             t_search * 1000,
             "ms",
             "< 50 ms",
             t_search < 0.05,
-            f"{len(QUERIES)} queries; {real} live pages",
+            f"{len(QUERIES)} queries; {total:,} live articles, a tenth internal",
         )
     ]
 

@@ -22,6 +22,6 @@ SOURCE = register(
         url=lambda r: reverse("education:detail", args=[r.pk]),
         title=lambda r: r.title,
         text=_text,
-        date=lambda r: r.published_at,
+        date="published_at",
     )
 )

@@ -8,7 +8,7 @@ whose scope covers it (a role above it). Classified content is never stored, so 
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from wagtail.models import Page
 from wagtail.query import PageQuerySet
@@ -22,7 +22,6 @@ from dangjian.publicity.models import (
     Classification,
     ColumnPage,
     NoticePage,
-    PageAttachment,
     PublicityDocument,
     PublicityPage,
 )
@@ -126,8 +125,9 @@ def visible_documents(user) -> QuerySet:
 def visible_attached_documents(user) -> QuerySet:
     """Documents the user may see that are attached to a page they may see: what search finds inside (a document
     of a draft or an internal page stays out of the results even when the document itself is public)."""
-    attached = PageAttachment.objects.filter(page__in=visible_pages(user)).values("document_id")
-    return visible_documents(user).filter(pk__in=attached)
+    # Per document, its pages tested by key (EXISTS), not every visible page of the site listed first.
+    attached = visible_pages(user).filter(attachments__document_id=OuterRef("pk"))
+    return visible_documents(user).filter(Exists(attached))
 
 
 def column_items(

@@ -17,7 +17,7 @@ SOURCE = register(
         url=lambda page: page.url,
         title=lambda page: page.title,
         text=lambda page: page.text_for_search(),
-        date=lambda page: page.first_published_at,
+        date="first_published_at",
     )
 )
 
@@ -38,6 +38,6 @@ DOCUMENT_SOURCE = register(
         url=lambda document: document.url,
         title=lambda document: document.title,
         text=_document_text,
-        date=lambda document: document.created_at,
+        date="created_at",
     )
 )

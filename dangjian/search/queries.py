@@ -7,9 +7,10 @@ refuse the visitor. Sources are searched with the same jieba-segmented backend (
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from functools import cached_property
 
+from django.db.models import DateTimeField
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -24,15 +25,20 @@ SNIPPET_CHARS = 120
 MAX_QUERY = 100
 
 
-@dataclass
+@dataclass(eq=False)
 class Hit:
-    """One result; its link, title and snippet are worked out only when shown (a page of 20, not every match)."""
+    """One result; its object is read with the results taken (a page of 20, not every match), its link, title and
+    snippet when shown."""
 
     source: Source
-    obj: object
-    date: date | None
+    pk: object
     score: float
     words: tuple[str, ...]
+    obj: object = None
+
+    @property
+    def date(self) -> date | None:
+        return _as_date(getattr(self.obj, self.source.date)) if self.source.date and self.obj is not None else None
 
     @cached_property
     def url(self) -> str:
@@ -45,6 +51,37 @@ class Hit:
     @cached_property
     def snippet(self) -> SafeString:
         return highlight(self.source.text(self.obj), self.words)
+
+
+class Results(list):
+    """The hits of a search, best first. The objects of the hits taken (a slice, as a paginator takes its page, or
+    the whole) are read then, one query per source, through the visitor's querysets again; a hit whose object went
+    in between is left out of what is taken."""
+
+    def __init__(self, user, hits: list[Hit]):
+        super().__init__(hits)
+        self.user = user
+
+    def _load(self, hits: list[Hit]) -> list[Hit]:
+        wanted: dict[str, list[Hit]] = {}
+        for hit in hits:
+            if hit.obj is None:
+                wanted.setdefault(hit.source.key, []).append(hit)
+        for group in wanted.values():
+            found = group[0].source.visible(self.user).in_bulk([hit.pk for hit in group])
+            for hit in group:
+                hit.obj = found.get(hit.pk)
+        return [hit for hit in hits if hit.obj is not None]
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return self._load(super().__getitem__(index))
+        hit = super().__getitem__(index)
+        self._load([hit])
+        return hit
+
+    def __iter__(self):
+        return iter(self._load(list(super().__iter__())))
 
 
 def _as_date(value) -> date | None:
@@ -89,22 +126,37 @@ def highlight(text: str, words: tuple[str, ...], width: int = SNIPPET_CHARS) -> 
     return mark_safe(prefix + "".join(out) + suffix)  # noqa: S308  (every character escaped above)
 
 
-def search(user, query: str, *, kind: str = "", since: date | None = None, until: date | None = None) -> list[Hit]:
-    """Everything the user may see that matches all words of the query, best first, from every source (or `kind`)."""
+def _dated(queryset, field: str | None, since: date | None, until: date | None):
+    """The queryset restricted to the county days from `since` to `until` (Asia/Shanghai for a date-time field: a
+    page published at 00:30 in Huichang is of that day, not of the UTC day before)."""
+    if not field or not (since or until):
+        return queryset
+    if not isinstance(queryset.model._meta.get_field(field), DateTimeField):
+        bounds = {f"{field}__gte": since, f"{field}__lte": until}
+    else:
+        zone = timezone.get_current_timezone()
+        start = datetime.combine(since, time.min, tzinfo=zone) if since else None
+        end = datetime.combine(until + timedelta(days=1), time.min, tzinfo=zone) if until else None
+        bounds = {f"{field}__gte": start, f"{field}__lt": end}
+    return queryset.filter(**{k: v for k, v in bounds.items() if v is not None})
+
+
+def search(user, query: str, *, kind: str = "", since: date | None = None, until: date | None = None) -> Results:
+    """Everything the user may see that matches all words of the query, best first, from every source (or `kind`):
+    at most PER_SOURCE per source, ranked in one pass over the index (`backends.POOL`)."""
     query = query.strip()[:MAX_QUERY]
     words = query_words(query)
-    if not words:
-        return []
-    backend = get_search_backend()
-    hits: list[Hit] = []
-    for source in sources():
-        if kind and source.key != kind:
-            continue
-        results = backend.search(query, source.visible(user), operator="and").annotate_score("_score")
-        for obj in results[:PER_SOURCE]:
-            when = _as_date(source.date(obj)) if source.date else None
-            if (since and (when is None or when < since)) or (until and (when is None or when > until)):
-                continue
-            hits.append(Hit(source, obj, when, float(getattr(obj, "_score", 0) or 0), words))
-    hits.sort(key=lambda h: (-h.score, -(h.date.toordinal() if h.date else 0)))
-    return hits
+    wanted = {source.key: source for source in sources() if not kind or source.key == kind}
+    if not words or not wanted:
+        return Results(user, [])
+    querysets = {
+        key: _dated(source.visible(user), source.date, since, until)
+        for key, source in wanted.items()
+        if source.date or not (since or until)  # a source without dates has nothing in a date range
+    }
+    if not querysets:
+        return Results(user, [])
+    ranked = get_search_backend().ranked(querysets, query, PER_SOURCE)
+    hits = [Hit(wanted[key], pk, score, words) for key, pairs in ranked.items() for pk, score in pairs]
+    hits.sort(key=lambda h: -h.score)  # stable: equal scores stay newest first, as the index gave them
+    return Results(user, hits)

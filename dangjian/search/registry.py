@@ -23,7 +23,7 @@ class Source:
     url: Callable[[Model], str]
     title: Callable[[Model], str]
     text: Callable[[Model], str]  # plain text for the highlighted snippet
-    date: Callable[[Model], object] | None = None  # date or datetime for the date filter, if any
+    date: str | None = None  # the model's date or date-time field, for the date filter and the result's day
 
 
 _sources: dict[str, Source] = {}

@@ -20,6 +20,6 @@ SOURCE = register(
         url=lambda letter: letter.get_absolute_url(),
         title=lambda letter: letter.public_title,
         text=lambda letter: letter.public_body[:500],
-        date=lambda letter: letter.published_at,
+        date="published_at",
     )
 )

@@ -120,6 +120,7 @@ def run() -> list[Result]:
 
     from dangjian.publicity import pagecache
     from dangjian.publicity.models import ArticlePage
+
     total = seed()
     anon = AnonymousUser()
     per_query = []

@@ -36,7 +36,7 @@ from django.core.cache import caches
 from django.core.cache.backends.locmem import LocMemCache
 from django.core.exceptions import DisallowedHost
 from django.db import IntegrityError, transaction
-from django.db.models import Min
+from django.db.models import Min, Model
 from django.db.models.signals import post_delete, post_save
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone, translation
@@ -221,10 +221,10 @@ def bump(**_signal_kwargs) -> None:
 
 
 # Every model whose change can show on a public page; saves of pages include drafts (harmless: one re-render).
-_WATCHED: tuple[type, ...] = (Page, PageViewRestriction, Site)
+_WATCHED: tuple[type[Model], ...] = (Page, PageViewRestriction, Site)
 
 
-def watched_models() -> list[type]:
+def watched_models() -> list[type[Model]]:
     """The installed models whose saves and deletes make stored pages stale: the watched ones and their
     subclasses (Django sends a save's signals with the instance's own class as sender)."""
     from dangjian.publicity.models import PublicityDocument

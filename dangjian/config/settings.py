@@ -174,10 +174,7 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # No JIT compilation: the planner's costs for the search's ranking over 100,000 entries pass jit_above_cost, and
     # compiling took 492 ms of a 509 ms query (17 ms without). The site's queries are short; JIT serves long
     # analytical ones (PostgreSQL manual, "Just-in-Time Compilation", 32.2 "When to JIT?").
-    # random_page_cost 1.1: the manual's value for storage whose random reads cost little more than sequential ones
-    # (solid-state drives, or a database that fits in memory, as a county's does; 19.7.2 "Planner Cost Constants").
-    # With the default 4.0 the planner read all 90,000 pages of the site to find 2,000 of them by key.
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off -c random_page_cost=1.1"
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- cache, tasks --------------------------------------------------------------------------------------

@@ -130,19 +130,30 @@ def _visible(queryset: QuerySet, object_id: str) -> Q:
     return Q(**{f"{object_id.rpartition('object_id')[0]}content_type_id__in": kinds}) & Q(Exists(same.values("pk")))
 
 
-def _best(querysets: dict[str, QuerySet], scored, limit: int) -> Ranked:
+class _Sources:
+    """The sources of one search by the content types of their index entries, with their key fields."""
+
+    def __init__(self, querysets: dict[str, QuerySet]):
+        self.of_kind: dict[int, str] = {}
+        for key, queryset in querysets.items():
+            for kind in get_descendants_content_types_pks(queryset.model):
+                self.of_kind.setdefault(kind, key)
+        self.fields = {key: _key_type(queryset.model) for key, queryset in querysets.items()}
+
+    def key(self, kind: int, object_id: str) -> tuple[str, object]:
+        """The source of an index entry and its object's primary key."""
+        source = self.of_kind[kind]
+        return source, self.fields[source].to_python(object_id)
+
+
+def _best(sources: _Sources, scored, limit: int) -> Ranked:
     """Per source, the primary keys and scores of its `limit` best (content type, object id, score) rows, best
     first; rows of equal score stay in the order given (newest first)."""
-    by_kind: dict[int, str] = {}
-    for key, queryset in querysets.items():
-        for kind in get_descendants_content_types_pks(queryset.model):
-            by_kind.setdefault(kind, key)
-    fields = {key: _key_type(queryset.model) for key, queryset in querysets.items()}
-    rows: dict[str, list[tuple[object, float]]] = {key: [] for key in querysets}
+    rows: dict[str, list[tuple[object, float]]] = {key: [] for key in sources.fields}
     for kind, object_id, score in scored:
-        key = by_kind.get(kind)
-        if key is not None:
-            rows[key].append((fields[key].to_python(object_id), score))
+        if kind in sources.of_kind:
+            source, pk = sources.key(kind, object_id)
+            rows[source].append((pk, score))
     return {key: sorted(pairs, key=lambda pair: -pair[1])[:limit] for key, pairs in rows.items()}
 
 
@@ -203,14 +214,10 @@ class ChinesePostgresSearchBackend(PostgresSearchBackend):
         tsquery = compiler.build_tsquery(compiler.query, config=config)
         title = compiler.build_tsrank(F("title"), compiler.query, config=config)
         body = compiler.build_tsrank(F("body"), compiler.query, config=config)
-        source_of: dict[int, str] = {}
-        for key, queryset in querysets.items():
-            for kind in get_descendants_content_types_pks(queryset.model):
-                source_of.setdefault(kind, key)
-        fields = {key: _key_type(queryset.model) for key, queryset in querysets.items()}
+        sources = _Sources(querysets)
         matches = (
             IndexEntry._default_manager.annotate(_vector=F("title")._combine(F("body"), "||", False))
-            .filter(_vector=tsquery, content_type_id__in=list(source_of))
+            .filter(_vector=tsquery, content_type_id__in=list(sources.of_kind))
             .annotate(score=title * F("title_norm") + body)
             .order_by("-pk")
         )
@@ -219,30 +226,27 @@ class ChinesePostgresSearchBackend(PostgresSearchBackend):
         while len(scored) < POOL:
             chunk = matches if below is None else matches.filter(pk__lt=below)
             rows = list(chunk.values_list("pk", "content_type_id", "object_id", "score")[:CHUNK])
+            entries = [(sources.key(kind, object_id), kind, object_id, score) for _, kind, object_id, score in rows]
             keys: dict[str, set] = {}
-            for _, kind, object_id, _ in rows:
-                keys.setdefault(source_of[kind], set()).add(fields[source_of[kind]].to_python(object_id))
+            for (source, pk), *_ in entries:
+                keys.setdefault(source, set()).add(pk)
             # The keys as one array parameter: a parameter per key cost more to send than the lookup itself.
             seen = {
                 key: set(
                     querysets[key]
                     .filter(
-                        pk__in=RawSQL(_UNNEST[fields[key].get_internal_type()], [list(wanted)])  # noqa: S611 (a constant)
+                        pk__in=RawSQL(_UNNEST[sources.fields[key].get_internal_type()], [list(wanted)])  # noqa: S611 (a constant)
                     )
                     .order_by()
                     .values_list("pk", flat=True)
                 )
                 for key, wanted in keys.items()
             }
-            scored += [
-                (kind, object_id, score)
-                for _, kind, object_id, score in rows
-                if fields[source_of[kind]].to_python(object_id) in seen[source_of[kind]]
-            ]
+            scored += [(kind, oid, score) for (source, pk), kind, oid, score in entries if pk in seen[source]]
             if len(rows) < CHUNK:
                 break
             below = rows[-1][0]
-        return _best(querysets, scored[:POOL], limit)
+        return _best(sources, scored[:POOL], limit)
 
 
 def _sqlite_backend(params):
@@ -286,7 +290,7 @@ def _sqlite_backend(params):
                 .order_by("-pk")
                 .values_list("index_entry__content_type_id", "index_entry__object_id", "score")[:POOL]
             )
-            return _best(querysets, matches, limit)
+            return _best(_Sources(querysets), matches, limit)
 
     return ChineseSQLiteSearchBackend(params)
 
